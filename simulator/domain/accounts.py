@@ -1,0 +1,111 @@
+"""Accounts as fixtures and the admin API describe them, with the rules a schema cannot state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from simulator.domain.model import CALLER_ID, Account, LagPolicy, PropertyDef
+from simulator.errors import SpotlerError
+
+DEFAULT_ID_FIELD = "externalCustomerId"
+DEFAULT_DEDUP_RULES = (("email",), (CALLER_ID,))
+
+
+@dataclass(frozen=True)
+class AuthSpec:
+    label: str
+    key: str
+    secret: str
+    id_field: str
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    name: str
+    id_fields: tuple[str, ...]
+    dedup_rules: tuple[tuple[str, ...], ...]
+    lag: LagPolicy
+    list_shape: str
+    authentications: tuple[AuthSpec, ...]
+    properties: tuple[PropertyDef, ...]
+
+
+def _bad(account: str, message: str) -> SpotlerError:
+    return SpotlerError.invalid_params(f"account {account!r}: {message}")
+
+
+def check_dedup_rules(
+    name: str, rules: tuple[tuple[str, ...], ...], id_fields: tuple[str, ...]
+) -> None:
+    allowed = {"email", CALLER_ID, *id_fields}
+    for rule in rules:
+        unknown = [f for f in rule if f not in allowed]
+        if unknown or not rule:
+            raise _bad(
+                name,
+                f"dedup rule {list(rule)} names {unknown or 'no field'}; a rule may use "
+                f"email, {CALLER_ID} (the caller's ID field) or one of {list(id_fields)}",
+            )
+
+
+def account_spec(data: dict[str, Any]) -> AccountSpec:
+    """Read one account of a fixture document (already valid against its schema)."""
+    name = str(data["name"])
+    id_fields = tuple(data.get("idFields") or (DEFAULT_ID_FIELD,))
+    rules = tuple(tuple(rule) for rule in data.get("dedupRules", DEFAULT_DEDUP_RULES))
+    check_dedup_rules(name, rules, id_fields)
+    auths = []
+    for raw in data.get("authentications", []):
+        id_field = raw.get("idField", id_fields[0])
+        if id_field not in id_fields:
+            raise _bad(
+                name,
+                f"authentication {raw['label']!r} is linked to {id_field!r}, which is not one of "
+                f"the account's ID fields {list(id_fields)}: add it to idFields",
+            )
+        auths.append(AuthSpec(raw["label"], raw["key"], raw["secret"], id_field))
+    labels = [a.label for a in auths]
+    if len(set(labels)) != len(labels):
+        raise _bad(name, "two authentications share a label: give each its own")
+    properties = []
+    for raw in data.get("properties", []):
+        if raw["type"] == "set" and not raw.get("entries"):
+            raise _bad(name, f"set property {raw['name']!r} needs entries (bit, description, rank)")
+        properties.append(
+            PropertyDef(
+                name=raw["name"],
+                type=raw["type"],
+                description=raw.get("description", raw["name"]),
+                entries=tuple(
+                    {"bit": e["bit"], "description": e["description"], "rank": e.get("rank", i + 1)}
+                    for i, e in enumerate(raw.get("entries", []))
+                ),
+            )
+        )
+    names = [p.name for p in properties]
+    if len(set(names)) != len(names):
+        raise _bad(name, "two properties share a name")
+    return AccountSpec(
+        name=name,
+        id_fields=id_fields,
+        dedup_rules=rules,
+        lag=LagPolicy.from_json(data.get("visibilityLag")),
+        list_shape=str(data.get("listShape", "paged")),
+        authentications=tuple(auths),
+        properties=tuple(properties),
+    )
+
+
+def patched(account: Account, patch: dict[str, Any]) -> Account:
+    """An account after an admin PATCH (already valid against ``AccountPatch``)."""
+    changes: dict[str, Any] = {}
+    if "visibilityLag" in patch:
+        changes["lag"] = LagPolicy.from_json(patch["visibilityLag"])
+    if "listShape" in patch:
+        changes["list_shape"] = patch["listShape"]
+    if "dedupRules" in patch:
+        rules = tuple(tuple(rule) for rule in patch["dedupRules"])
+        check_dedup_rules(account.name, rules, account.id_fields)
+        changes["dedup_rules"] = rules
+    return replace(account, **changes)

@@ -1,0 +1,102 @@
+"""The entities every rule talks about: accounts, their authentications and property definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The name a dedup rule uses for "the ID field linked to the calling authentication".
+CALLER_ID = "externalId"
+
+
+@dataclass(frozen=True)
+class LagPolicy:
+    """How long a change takes to show in the updates and bounces lists.
+
+    ``mode`` is ``none``, ``fixed`` (always ``seconds``) or ``random`` (seeded, uniform between 0
+    and ``max_seconds``, the same for the same change in every run).
+    """
+
+    mode: str = "none"
+    seconds: float = 0.0
+    max_seconds: float = 0.0
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        if self.mode == "fixed":
+            return {"mode": "fixed", "seconds": self.seconds}
+        if self.mode == "random":
+            return {"mode": "random", "maxSeconds": self.max_seconds, "seed": self.seed}
+        return {"mode": "none"}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> LagPolicy:
+        data = data or {}
+        mode = str(data.get("mode", "none"))
+        return cls(
+            mode=mode,
+            seconds=float(data.get("seconds", 0)),
+            max_seconds=float(data.get("maxSeconds", 0)),
+            seed=int(data.get("seed", 0)),
+        )
+
+    @property
+    def upper_bound_seconds(self) -> float:
+        """The longest any change can stay invisible under this policy."""
+        return {"fixed": self.seconds, "random": self.max_seconds}.get(self.mode, 0.0)
+
+
+@dataclass(frozen=True)
+class PropertyDef:
+    name: str
+    type: str
+    description: str
+    entries: tuple[dict[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "type": self.type,
+        }
+        if self.type == "set":
+            out["entries"] = [dict(e) for e in self.entries]
+        return out
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    id_fields: tuple[str, ...]
+    dedup_rules: tuple[tuple[str, ...], ...]
+    lag: LagPolicy
+    list_shape: str = "paged"
+    properties: tuple[PropertyDef, ...] = field(default=())
+
+    def property(self, name: str) -> PropertyDef | None:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        return None
+
+
+@dataclass(frozen=True)
+class Authentication:
+    key: str
+    secret: str
+    label: str
+    id_field: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a call: the account of the signing key and the ID field that key is linked to."""
+
+    account: Account
+    auth: Authentication
+
+    @property
+    def id_field(self) -> str:
+        return self.auth.id_field

@@ -1,0 +1,94 @@
+-- The whole state of the simulator. Every worker process opens this one file (WAL mode).
+-- Every lookup the API makes has an index, so a page costs the same at any table size.
+
+CREATE TABLE IF NOT EXISTS clock (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    mode       TEXT    NOT NULL,              -- real | offset | frozen
+    offset_ms  INTEGER NOT NULL DEFAULT 0,
+    frozen_ms  INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS accounts (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    id_fields   TEXT NOT NULL,                -- JSON array of field names
+    dedup_rules TEXT NOT NULL,                -- JSON array of arrays of field names
+    lag         TEXT NOT NULL,                -- JSON visibility-lag policy
+    list_shape  TEXT NOT NULL DEFAULT 'paged' -- paged | array (updates/bounces lists)
+);
+
+CREATE TABLE IF NOT EXISTS authentications (
+    key        TEXT PRIMARY KEY,
+    secret     TEXT NOT NULL,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    label      TEXT NOT NULL,
+    id_field   TEXT NOT NULL,
+    UNIQUE (account_id, label)
+);
+
+CREATE TABLE IF NOT EXISTS property_defs (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    entries     TEXT,                         -- JSON array for set properties
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS contacts (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    encrypted_id TEXT    NOT NULL,
+    email        TEXT,                        -- lower-cased, for the e-mail dedup rule
+    properties   TEXT    NOT NULL,            -- JSON object, canonical values
+    channels     TEXT,                        -- JSON array, NULL = derived from e-mail
+    test_group   INTEGER NOT NULL DEFAULT 0,
+    anonymized   INTEGER NOT NULL DEFAULT 0,
+    created_ms   INTEGER NOT NULL,
+    changed_ms   INTEGER NOT NULL,            -- latest change, as a direct read sees it
+    listed_ms    INTEGER                      -- latest change the updates list can see yet
+);
+CREATE UNIQUE INDEX IF NOT EXISTS contacts_encrypted ON contacts (account_id, encrypted_id);
+CREATE INDEX IF NOT EXISTS contacts_email  ON contacts (account_id, email);
+CREATE INDEX IF NOT EXISTS contacts_listed ON contacts (account_id, listed_ms, id);
+
+-- The value of each external-ID field of a contact: unique per account and field.
+CREATE TABLE IF NOT EXISTS contact_ids (
+    account_id INTEGER NOT NULL,
+    field      TEXT    NOT NULL,
+    value      TEXT    NOT NULL,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, field, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contact_ids_contact ON contact_ids (contact_id, field);
+
+-- Changes made but not yet visible in the updates list (visibility lag).
+CREATE TABLE IF NOT EXISTS pending_changes (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    changed_ms INTEGER NOT NULL,
+    visible_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_visible ON pending_changes (account_id, visible_ms);
+
+CREATE TABLE IF NOT EXISTS bounces (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL,
+    contact_id   INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    type         TEXT    NOT NULL,            -- HARDBOUNCE | SOFTBOUNCE
+    mailing      TEXT,                        -- encrypted mailing id
+    date_ms      INTEGER NOT NULL,
+    visible_ms   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bounces_window ON bounces (account_id, date_ms, id);
+
+-- OAuth nonces already used, kept for the signature time window.
+CREATE TABLE IF NOT EXISTS nonces (
+    key       TEXT    NOT NULL,
+    timestamp INTEGER NOT NULL,
+    nonce     TEXT    NOT NULL,
+    PRIMARY KEY (key, timestamp, nonce)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_timestamp ON nonces (timestamp);
