@@ -1,0 +1,110 @@
+"""The Spotler REST API: one module of thin handlers per resource, one blueprint for them all.
+
+Every handler is registered under its contract operationId. Before it runs, the request is
+authenticated (OAuth 1.0a) and validated against the contract; the handler then only calls the
+domain and serializes what comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, g, jsonify, request
+
+import contracts
+from simulator import validation
+from simulator.auth import AuthFailure
+from simulator.domain.paging import Page, PageRequest
+from simulator.errors import SpotlerError
+from simulator.services import services
+from simulator.store.contacts import SqliteContacts
+
+log = logging.getLogger("simulator.auth")
+
+View = Callable[..., Response]
+HANDLERS: dict[str, View] = {}
+
+
+def operation(operation_id: str) -> Callable[[View], View]:
+    """Register a handler for a contract operation."""
+
+    def register(view: View) -> View:
+        if operation_id not in contracts.operations():
+            raise KeyError(f"{operation_id} is not an operation of contracts/openapi.yaml")
+        HANDLERS[operation_id] = view
+        return view
+
+    return register
+
+
+def build_blueprint(name: str) -> Blueprint:
+    from simulator.api import contacts  # noqa: F401  (registers its handlers)
+
+    blueprint = Blueprint(name, __name__)
+    ops = contracts.operations()
+    for operation_id, view in HANDLERS.items():
+        op = ops[operation_id]
+        blueprint.add_url_rule(op.flask_rule, operation_id, view, methods=[op.method])
+    blueprint.before_request(_authenticate_and_validate)
+    return blueprint
+
+
+def signed_uri() -> str:
+    """The URI as the client sent (and signed) it, before any rewriting of the path."""
+    return f"{request.scheme}://{request.host}{request.environ['spotler.raw_uri']}"
+
+
+def _authenticate_and_validate() -> None:
+    svc = services()
+    try:
+        key = svc.verifier.verify(
+            request.method, signed_uri(), dict(request.headers), request.get_data(cache=True)
+        )
+    except AuthFailure as failure:
+        if failure.base_string:
+            log.debug("refused signature; server base string: %s", failure.base_string)
+        g.auth_failure = failure
+        raise SpotlerError(401, failure.error_type, failure.message) from None
+    with svc.state.db.read() as conn:
+        caller = svc.state.caller(conn, key)
+    if caller is None:  # the key was removed between the two reads
+        raise SpotlerError(401, "AUTH_NOT_FOUND", f"the key {key!r} no longer exists")
+    g.caller = caller
+    op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
+    g.params = validation.parameters(op, request.view_args or {}, request.args)
+    g.body = validation.body(op, request.get_data(cache=True), request.content_type)
+
+
+# ---- helpers for handlers ----------------------------------------------------------------------
+
+
+@contextmanager
+def contact_repo(*, write: bool) -> Iterator[tuple[SqliteContacts, int]]:
+    """The caller's contacts inside one transaction, and the simulated time of the call."""
+    state = services().state
+    with state.db.write() if write else state.db.read() as conn:
+        yield SqliteContacts(conn, g.caller.account.id), state.now_ms(conn)
+
+
+def page_request() -> PageRequest:
+    return PageRequest(after=g.params.get("after", 0), size=g.params.get("pageSize", 1000))
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+def paged(items: list[Any], page: Page, key: str, *, bare: bool = False) -> Response:
+    """A page in the API's ``{paging, <key>}`` shape (or the bare list when asked)."""
+    if bare:
+        return jsonify(items)
+    paging: dict[str, Any] = {"after": page.after}
+    if page.has_more:
+        args = request.args.to_dict(flat=False)
+        args["after"] = [str(page.after)]
+        paging["next"] = f"{request.base_url}?{urlencode(args, doseq=True)}"
+    return jsonify({"paging": paging, key: items})

@@ -1,0 +1,124 @@
+"""``spotler-sim``: serve the simulator (more commands arrive with the admin API)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from simulator.config import API_PREFIXES, DEFAULT_FIXTURE, Config
+from simulator.errors import SpotlerError
+from simulator.state import State
+from simulator.store import Database
+from simulator.store.accounts import all_accounts, authentications
+
+console = Console(highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spotler-sim", description="A local, stateful simulator of the Spotler REST API."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve the simulator until Ctrl-C")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument(
+        "--db", help="SQLite file that keeps state across restarts (default: a fresh temp file)"
+    )
+    serve.add_argument(
+        "--fixture",
+        default=str(DEFAULT_FIXTURE),
+        help="fixture loaded into an empty database (default fixtures/demo.json)",
+    )
+    serve.add_argument("--no-fixture", action="store_true", help="start with no accounts at all")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
+    )
+    serve.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="debug also logs every request and the server's base string of refused signatures",
+    )
+    serve.set_defaults(run=serve_command)
+    return parser
+
+
+def _auth_table(state: State) -> Table:
+    table = Table(title="Authentications (sign with OAuth 1.0a HMAC-SHA1, no token)")
+    for column in ("account", "label", "key", "secret", "linked ID field"):
+        table.add_column(column)
+    with state.db.read() as conn:
+        for account in all_accounts(conn):
+            for auth in authentications(conn, account):
+                table.add_row(account.name, auth.label, auth.key, auth.secret, auth.id_field)
+    return table
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from simulator.server import GunicornServer, port_is_free
+
+    if args.workers < 1:
+        console.print("[red]--workers must be 1 or more[/red]")
+        return 2
+    if not port_is_free(args.host, args.port):
+        console.print(
+            f"[red]Port {args.port} on {args.host} is in use.[/red] Stop the other process or "
+            f"choose another port, e.g. [bold]spotler-sim serve --port {args.port + 1}[/bold]"
+        )
+        return 2
+    temp_dir = None if args.db else tempfile.mkdtemp(prefix="spotler-sim-")
+    db_path = args.db or str(Path(temp_dir or ".") / "state.db")
+    config = Config(
+        db_path=db_path,
+        fixture_path=None if args.no_fixture else args.fixture,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        log_level=args.log_level,
+    )
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    try:
+        state = State(Database(db_path))
+        if config.fixture_path and not state.has_accounts():
+            state.load_fixture_file(config.fixture_path)
+        base = f"http://{config.host}:{config.port}"
+        console.print(
+            f"spotler-sim serving the Spotler REST API at [bold]{base}{API_PREFIXES[0]}/[/bold]"
+        )
+        console.print(f"  also at {base}{API_PREFIXES[1]}/ ; contract at {base}/openapi.json")
+        console.print(f"  admin API at {base}/__admin/ (loopback only); state in {db_path}")
+        console.print(_auth_table(state))
+        console.print(
+            f"{config.workers} worker(s) x {config.threads} threads. Press Ctrl-C to stop."
+        )
+        state.db.close()
+        GunicornServer(config).run()
+    except SpotlerError as error:
+        console.print(f"[red]Cannot start:[/red] {error.message}")
+        return 2
+    finally:
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The one settings object of the simulator: built from CLI flags, read nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FIXTURE = PROJECT_ROOT / "fixtures" / "demo.json"
+
+API_PREFIXES = ("/integrationservice-1.1.0", "/integrationservice")
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: str
+    fixture_path: str | None = str(DEFAULT_FIXTURE)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    threads: int = 8
+    # Clients sign with real time: refuse timestamps further than this from the wall clock.
+    max_signature_skew_seconds: int = 300
+    # Bodies above this size get 413 (a batch of 100 contacts is far below it).
+    max_body_bytes: int = 2 * 1024 * 1024
+    log_level: str = "info"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{API_PREFIXES[0]}"

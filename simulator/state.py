@@ -1,0 +1,130 @@
+"""The simulator's state as the HTTP layers and the CLI use it: the store plus the clock.
+
+Everything lives in the SQLite file, so any number of worker processes that open the same path
+see the same accounts, contacts, clock and nonces.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import contracts
+from simulator.domain import contacts, properties
+from simulator.domain.accounts import account_spec
+from simulator.domain.clock import ClockState
+from simulator.domain.model import Account, Caller
+from simulator.domain.timewindows import parse_instant_ms
+from simulator.errors import SpotlerError
+from simulator.store import Database
+from simulator.store.accounts import account_by_name, caller_for_key, insert_account
+from simulator.store.clock import read_clock, write_clock
+from simulator.store.contacts import SqliteContacts
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class State:
+    def __init__(self, db: Database, wall_ms: Callable[[], int] = _wall_ms) -> None:
+        self.db = db
+        self.wall_ms = wall_ms
+
+    # ---- clock -------------------------------------------------------------------------------
+    def clock(self, conn: sqlite3.Connection) -> ClockState:
+        return read_clock(conn)
+
+    def now_ms(self, conn: sqlite3.Connection) -> int:
+        return read_clock(conn).now_ms(self.wall_ms())
+
+    def set_clock(self, state: ClockState) -> None:
+        with self.db.write() as conn:
+            write_clock(conn, state)
+
+    def advance_clock(self, seconds: float) -> ClockState:
+        with self.db.write() as conn:
+            state = read_clock(conn).advanced(seconds, self.wall_ms())
+            write_clock(conn, state)
+        return state
+
+    # ---- accounts ----------------------------------------------------------------------------
+    def caller(self, conn: sqlite3.Connection, key: str) -> Caller | None:
+        return caller_for_key(conn, key)
+
+    def account(self, conn: sqlite3.Connection, name: str) -> Account:
+        account = account_by_name(conn, name)
+        if account is None:
+            raise SpotlerError.resource_not_found(
+                f"no account named {name!r}: GET /__admin/accounts lists the accounts"
+            )
+        return account
+
+    def has_accounts(self) -> bool:
+        with self.db.read() as conn:
+            return conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+
+    # ---- fixtures ----------------------------------------------------------------------------
+    def load_fixture_file(self, path: str | Path) -> None:
+        try:
+            document = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SpotlerError.invalid_params(
+                f"cannot read fixture {str(path)!r}: {exc}; give a JSON file like fixtures/demo.json"
+            ) from None
+        self.load_fixture(document)
+
+    def load_fixture(self, document: dict[str, Any]) -> None:
+        """Create the accounts of a fixture document, all or nothing."""
+        error = next(
+            iter(contracts.schema_validator("Fixture", contracts.ADMIN).iter_errors(document)), None
+        )
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+            raise SpotlerError.invalid_params(f"fixture is invalid at {where}: {error.message}")
+        with self.db.write() as conn:
+            now = self.now_ms(conn)
+            for raw in document["accounts"]:
+                spec = account_spec(raw)
+                if account_by_name(conn, spec.name) is not None:
+                    raise SpotlerError.invalid_params(f"account {spec.name!r} exists already")
+                insert_account(conn, spec)
+                account = self.account(conn, spec.name)
+                repo = SqliteContacts(conn, account.id)
+                self._seed_contacts(repo, account, raw.get("contacts", []), now)
+                for bounce in raw.get("bounces", []):
+                    self.add_bounce(repo, account, bounce, now)
+
+    def _seed_contacts(
+        self, repo: SqliteContacts, account: Account, seeds: list[dict[str, Any]], now: int
+    ) -> None:
+        for seed in seeds:
+            contact = repo.create(now)
+            contact.properties = properties.merge(
+                account, {}, seed.get("properties", {}), purge=True
+            )
+            contact.test_group = bool(seed.get("testGroup", False))
+            repo.save(contact, properties.email_key(contact.properties))
+            for field, value in seed["ids"].items():
+                if field not in account.id_fields:
+                    raise SpotlerError.invalid_params(
+                        f"fixture contact uses ID field {field!r}, which account {account.name!r} "
+                        f"does not have: add it to idFields"
+                    )
+                repo.set_external_id(contact.id, field, value)
+            repo.record_change(contact.id, now, now)
+
+    def add_bounce(
+        self, repo: SqliteContacts, account: Account, bounce: dict[str, Any], now: int
+    ) -> None:
+        contact_id = repo.by_external_id(bounce["idField"], bounce["externalId"])
+        if contact_id is None:
+            raise SpotlerError.contact_not_found(bounce["idField"], bounce["externalId"])
+        date_ms = parse_instant_ms(bounce["date"], name="date") if "date" in bounce else now
+        contacts.record_bounce(
+            repo, account, contact_id, bounce["type"], date_ms, bounce.get("mailing")
+        )

@@ -1,0 +1,116 @@
+"""Checks every request against the contract before a handler runs.
+
+Parameters arrive as strings, so they are first coerced to the type their schema declares, then
+validated; the body is parsed as JSON and validated. Any violation answers 400 INVALID_PARAMS with
+a message that names the field and says what was expected. No handler checks a field by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+
+from contracts import Operation, Parameter
+from simulator.errors import SpotlerError
+
+JSON_TYPES = ("application/json", "text/json")
+
+
+def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    try:
+        if "integer" in kinds:
+            return int(raw)
+        if "number" in kinds:
+            return float(raw)
+    except ValueError:
+        return raw
+    if "boolean" in kinds and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    return raw
+
+
+def _expected(schema: Mapping[str, Any], error: ValidationError) -> str:
+    hint = schema.get("description")
+    return f"{error.message}" + (f" (expected: {hint})" if hint else "")
+
+
+def _where(prefix: str, error: ValidationError) -> str:
+    path = prefix
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def parameters(
+    op: Operation, path_args: Mapping[str, str], query: Mapping[str, str]
+) -> dict[str, Any]:
+    """The operation's declared parameters, typed; unknown query parameters are ignored."""
+    values: dict[str, Any] = {}
+    for param in op.parameters:
+        source = (
+            path_args if param.location == "path" else query if param.location == "query" else {}
+        )
+        raw = source.get(param.name)
+        if raw is None or raw == "":
+            if param.required:
+                raise SpotlerError.invalid_params(_missing(param))
+            if "default" in param.schema:
+                values[param.name] = param.schema["default"]
+            continue
+        value = _coerce(raw, param.schema)
+        error = best_match(param.validator.iter_errors(value))
+        if error is not None:
+            raise SpotlerError.invalid_params(
+                f"{param.location} parameter {param.name}={raw!r} is invalid: "
+                f"{_expected(param.schema, error)}"
+            )
+        values[param.name] = value
+    return values
+
+
+def _missing(param: Parameter) -> str:
+    hint = param.schema.get("description")
+    return f"{param.location} parameter {param.name} is required" + (f": {hint}" if hint else "")
+
+
+def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
+    """The parsed, validated JSON body, or None for an operation that takes none."""
+    if not op.body_validators:
+        return None
+    if not raw.strip():
+        if op.body_required:
+            raise SpotlerError.invalid_params(
+                f"{op.method} {op.path} needs a JSON body: see the operation {op.operation_id} "
+                f"in GET /openapi.json"
+            )
+        return None
+    media = (content_type or "application/json").split(";")[0].strip().lower()
+    if media not in JSON_TYPES and not media.endswith("+json"):
+        raise SpotlerError(
+            415,
+            "INVALID_PARAMS",
+            f"the body is sent as {media!r}; send it as application/json with a JSON document",
+        )
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        detail = (
+            f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise SpotlerError.invalid_params(
+            f"the body is not valid JSON{detail}: fix the document"
+        ) from None
+    validator = op.body_validators.get("application/json") or next(
+        iter(op.body_validators.values())
+    )
+    error = best_match(validator.iter_errors(document))
+    if error is not None:
+        raise SpotlerError.invalid_params(f"{_where('body', error)}: {error.message}")
+    return document
