@@ -1,0 +1,123 @@
+"""Bad input always gets Spotler's error shape with the right status, and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.plugins.simulator import Sim
+
+STATE = "SELECT id, properties, changed_ms, listed_ms FROM contacts ORDER BY id"
+
+
+@pytest.fixture
+def before(sim: Sim) -> list[tuple[object, ...]]:
+    return sim.table(STATE)
+
+
+def assert_refused(response, status: int, error_type: str = "INVALID_PARAMS") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"errorType", "message"}
+    assert body["errorType"] == error_type
+    assert body["message"]
+    return body
+
+
+def test_malformed_json(sim: Sim, before: list) -> None:  # type: ignore[type-arg]
+    with sim.client() as api:
+        body = assert_refused(
+            api.post(
+                "/contact", content=b'{"contact": {', headers={"Content-Type": "application/json"}
+            ),
+            400,
+        )
+    assert "not valid JSON" in body["message"]
+    assert sim.table(STATE) == before
+
+
+def test_wrong_content_type(sim: Sim, before: list) -> None:  # type: ignore[type-arg]
+    with sim.client() as api:
+        body = assert_refused(
+            api.post("/contact", content=b"externalId=1", headers={"Content-Type": "text/plain"}),
+            415,
+        )
+    assert "application/json" in body["message"]
+    assert sim.table(STATE) == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        ({}, "contact"),
+        ({"contact": {}}, "externalId"),
+        ({"contact": {"externalId": 12}}, "externalId"),
+        ({"contact": {"externalId": "1"}, "update": "yes"}, "update"),
+        ({"contact": {"externalId": "1", "properties": []}}, "properties"),
+        ([1, 2], "body"),
+    ],
+)
+def test_missing_or_mistyped_fields(sim: Sim, before: list, payload: object, needle: str) -> None:  # type: ignore[type-arg]
+    with sim.client() as api:
+        body = assert_refused(api.post("/contact", json=payload), 400)
+    assert needle in body["message"]
+    assert sim.table(STATE) == before
+
+
+def test_missing_body(sim: Sim) -> None:
+    with sim.client() as api:
+        assert_refused(api.post("/contact"), 400)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"fromDate": "yesterday", "toDate": "2026-01-01"},
+        {"fromDate": "2026-13-01", "toDate": "2026-12-01"},
+        {"fromDate": "2026-02-30T10:00:00", "toDate": "2026-03-01"},
+        {"toDate": "2026-01-01"},
+        {"fromDate": "2026-02-01", "toDate": "2026-01-01"},
+        {"fromDate": "2026-01-01", "toDate": "2026-02-01", "pageSize": "0"},
+        {"fromDate": "2026-01-01", "toDate": "2026-02-01", "pageSize": "10001"},
+        {"fromDate": "2026-01-01", "toDate": "2026-02-01", "after": "-1"},
+        {"fromDate": "2026-01-01", "toDate": "2026-02-01", "after": "ten"},
+    ],
+)
+def test_invalid_time_windows_and_paging(sim: Sim, params: dict[str, str]) -> None:
+    with sim.client() as api:
+        assert_refused(api.get("/contact/updates/list", params=params), 400)
+        assert_refused(api.get("/contact/bounces/list", params=params), 400)
+
+
+def test_unknown_path_is_404(sim: Sim) -> None:
+    with sim.client(checked=False) as api:
+        assert_refused(api.get("/no/such/thing"), 404, "RESOURCE_NOT_FOUND")
+
+
+def test_wrong_method_is_405_and_says_which_methods_work(sim: Sim) -> None:
+    with sim.client(checked=False) as api:
+        response = api.delete("/contact/1001")
+    body = assert_refused(response, 405)
+    assert "GET" in body["message"] and "PUT" in body["message"]
+
+
+def test_body_over_the_limit_is_413(sim: Sim, before: list) -> None:  # type: ignore[type-arg]
+    huge = (
+        b'{"contact": {"externalId": "1", "properties": {"firstName": "'
+        + b"x" * (3 * 1024 * 1024)
+        + b'"}}}'
+    )
+    with sim.client(checked=False) as api:
+        assert_refused(
+            api.post("/contact", content=huge, headers={"Content-Type": "application/json"}), 413
+        )
+    assert sim.table(STATE) == before
+
+
+def test_an_unexpected_failure_is_a_spotler_500_not_a_traceback(sim: Sim) -> None:
+    # A real fault below the domain: the table of external IDs has gone missing.
+    with sim.state.db.write() as conn:
+        conn.execute("DROP TABLE contact_ids")
+    with sim.client(checked=False) as api:
+        body = assert_refused(api.get("/contact/1001"), 500, "BACKEND_EXCEPTION")
+    assert "contact_ids" not in body["message"] and "Traceback" not in body["message"]

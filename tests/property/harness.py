@@ -1,0 +1,63 @@
+"""A small in-memory simulator account for property tests, driven through the domain layer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from simulator.domain import contacts
+from simulator.domain.model import Caller
+from simulator.state import State
+from simulator.store import Database
+from simulator.store.accounts import caller_for_key
+from simulator.store.contacts import SqliteContacts
+
+
+def account_document(*, shared_field: bool, lag_seconds: float = 0) -> dict[str, Any]:
+    crm_field = "externalCustomerId" if shared_field else "crmCustomerId"
+    return {
+        "accounts": [
+            {
+                "name": "prop",
+                "idFields": sorted({"externalCustomerId", crm_field}),
+                "dedupRules": [["email"], ["externalId"]],
+                "visibilityLag": {"mode": "fixed", "seconds": lag_seconds},
+                "authentications": [
+                    {
+                        "label": "webshop",
+                        "key": "w",
+                        "secret": "w",
+                        "idField": "externalCustomerId",
+                    },
+                    {"label": "crm", "key": "c", "secret": "c", "idField": crm_field},
+                ],
+                "properties": [{"name": "email", "type": "email"}, {"name": "n", "type": "int"}],
+            }
+        ]
+    }
+
+
+class Harness:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.state = State(Database(":memory:"))
+        self.state.load_fixture(document)
+
+    @contextmanager
+    def session(self, key: str) -> Iterator[tuple[SqliteContacts, Caller]]:
+        with self.state.db.write() as conn:
+            caller = caller_for_key(conn, key)
+            assert caller is not None
+            yield SqliteContacts(conn, caller.account.id), caller
+
+    def upsert(self, key: str, external_id: str, now_ms: int, **properties: Any) -> None:
+        with self.session(key) as (repo, caller):
+            incoming = {"externalId": external_id, "properties": properties}
+            contacts.upsert(repo, caller, incoming, update=True, purge=False, now_ms=now_ms)
+
+    def id_map(self, field: str) -> dict[str, int]:
+        with self.state.db.read() as conn:
+            rows = conn.execute(
+                "SELECT value, contact_id FROM contact_ids WHERE field = ?", (field,)
+            )
+            return {value: contact_id for value, contact_id in rows}
