@@ -18,7 +18,7 @@ from simulator.state import State
 from simulator.store import Database
 from simulator.store.accounts import all_accounts, authentications
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # never break a URL or a Secret
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,7 +99,10 @@ def serve_command(args: argparse.Namespace) -> int:
         )
         console.print(f"  also at {base}{API_PREFIXES[1]}/ ; contract at {base}/openapi.json")
         console.print(f"  admin API at {base}/__admin/ (loopback only); state in {db_path}")
-        console.print(_auth_table(state))
+        table = _auth_table(state)
+        # Print the table whole even on a narrow or non-terminal output: Keys and Secrets are
+        # copied from it.
+        Console(highlight=False, width=max(console.width, 160)).print(table)
         console.print(
             f"{config.workers} worker(s) x {config.threads} threads. Press Ctrl-C to stop."
         )

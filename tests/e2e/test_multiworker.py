@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.plugins.simulator import LiveServer
+from pathlib import Path
+
+import httpx
+
+from tests.plugins.simulator import LiveServer, serving
 
 
 def test_the_banner_prints_the_base_url_and_the_demo_credentials(live_server: LiveServer) -> None:
@@ -12,6 +16,7 @@ def test_the_banner_prints_the_base_url_and_the_demo_credentials(live_server: Li
         ("demo-webshop", "demo-webshop-secret"),
         ("demo-crm", "demo-crm-secret"),
         ("shared-crm", "shared-crm-secret"),
+        ("shared-webshop", "shared-webshop-secret"),
     ):
         assert key in banner and secret in banner
     assert "crmCustomerId" in banner
@@ -39,8 +44,6 @@ def test_a_contact_written_through_one_worker_is_read_through_the_other(
 
 
 def test_the_clock_is_shared_by_every_worker(live_server: LiveServer) -> None:
-    import httpx
-
     admin = live_server.base + "/__admin"
     httpx.put(admin + "/clock", json={"frozenAt": "2031-05-05T05:05:05Z"})
     seen = {
@@ -48,3 +51,22 @@ def test_the_clock_is_shared_by_every_worker(live_server: LiveServer) -> None:
         for _ in range(10)
     }
     assert seen == {1935723905000}
+
+
+def test_db_keeps_state_across_restarts_and_loads_the_fixture_only_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "kept.db")
+    with serving(tmp_path / "first.log", "--db", db) as first, first.client() as api:
+        body = {"contact": {"externalId": "kept-1", "properties": {"email": "kept@example.com"}}}
+        assert api.post("/contact", json=body).status_code == 204
+    with serving(tmp_path / "second.log", "--db", db) as second, second.client() as api:
+        assert api.get("/contact/kept-1").json()["properties"]["email"] == "kept@example.com"
+        accounts = httpx.get(second.base + "/__admin/accounts").json()
+    assert sorted(a["name"] for a in accounts) == ["demo", "demo-shared-id"]
+
+
+def test_without_db_every_run_starts_from_the_fixture(tmp_path: Path) -> None:
+    for run in ("one", "two"):
+        with serving(tmp_path / f"{run}.log") as server, server.client() as api:
+            assert api.get("/contact/kept-2").status_code == 404
+            body = {"contact": {"externalId": "kept-2", "properties": {"email": "k2@example.com"}}}
+            assert api.post("/contact", json=body).status_code == 204

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,22 +96,12 @@ class LiveServer:
         )
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """``spotler-sim serve --workers 2`` as a user starts it, on a free port."""
+@contextmanager
+def serving(log: Path, *options: str) -> Iterator[LiveServer]:
+    """``spotler-sim serve`` as a user starts it, on a free port, stopped on exit."""
     port = free_port()
-    log = tmp_path / "serve.log"
-    command = [
-        sys.executable,
-        "-m",
-        "simulator.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    env = {**os.environ, "COLUMNS": "120"}
+    command = [sys.executable, "-m", "simulator.cli", "serve", "--port", str(port), *options]
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # as narrow as a pipe
     with log.open("w") as sink:
         process = subprocess.Popen(
             command, stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
@@ -134,3 +125,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """``spotler-sim serve --workers 2``."""
+    with serving(tmp_path / "serve.log", "--workers", "2") as server:
+        yield server
