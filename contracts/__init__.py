@@ -112,6 +112,7 @@ class Operation:
     body_required: bool
     body_validators: dict[str, Validator] = field(default_factory=dict)  # media type -> validator
     responses: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
     @property
     def flask_rule(self) -> str:
@@ -119,7 +120,8 @@ class Operation:
         return self.path.replace("{", "<").replace("}", ">")
 
 
-def _resolve(node: dict[str, Any], doc: str = API) -> dict[str, Any]:
+def resolve(node: dict[str, Any], doc: str = API) -> dict[str, Any]:
+    """The node a ``$ref`` (or a chain of them) points to, or the node itself."""
     while "$ref" in node:
         target: Any = document(doc)
         for part in node["$ref"].removeprefix("#/").split("/"):
@@ -140,7 +142,7 @@ def operations(doc: str = API) -> dict[str, Operation]:
             op = item[method]
             params = []
             for index, raw in enumerate([*shared, *op.get("parameters", [])]):
-                param = _resolve(raw, doc)
+                param = resolve(raw, doc)
                 if index < len(shared):
                     where: tuple[str, ...] = ("paths", path, "parameters", str(index), "schema")
                 else:
@@ -157,14 +159,14 @@ def operations(doc: str = API) -> dict[str, Operation]:
                         name=param["name"],
                         location=param["in"],
                         required=bool(param.get("required", param["in"] == "path")),
-                        schema=_resolve(param.get("schema", {}), doc),
+                        schema=resolve(param.get("schema", {}), doc),
                         validator=validator_at(*where, doc=doc),
                     )
                 )
             body = op.get("requestBody")
             body_validators: dict[str, Validator] = {}
             if body is not None:
-                body = _resolve(body, doc)
+                body = resolve(body, doc)
                 for media in body.get("content", {}):
                     body_validators[media] = validator_at(
                         "paths", path, method, "requestBody", "content", media, "schema", doc=doc
@@ -177,8 +179,18 @@ def operations(doc: str = API) -> dict[str, Operation]:
                 body_required=bool(body and body.get("required", False)),
                 body_validators=body_validators,
                 responses=op.get("responses", {}),
+                tags=tuple(op.get("tags", ())),
             )
     return found
+
+
+def success_schema(operation_id: str) -> dict[str, Any] | None:
+    """The resolved JSON schema of an operation's 200 answer, or None when it has none."""
+    ok = operations()[operation_id].responses.get("200")
+    if ok is None:
+        return None
+    media = resolve(ok).get("content", {}).get("application/json")
+    return resolve(media["schema"]) if media and "schema" in media else None
 
 
 def response_validator(
@@ -188,7 +200,7 @@ def response_validator(
     op = operations()[operation_id]
     for key in (str(status), f"{str(status)[0]}XX", "default"):
         if key in op.responses:
-            content = _resolve(op.responses[key]).get("content", {})
+            content = resolve(op.responses[key]).get("content", {})
             if media not in content:
                 return None
             method = op.method.lower()

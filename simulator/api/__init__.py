@@ -42,12 +42,11 @@ def operation(operation_id: str) -> Callable[[View], View]:
 
 
 def build_blueprint(name: str) -> Blueprint:
-    from simulator.api import contacts  # noqa: F401  (registers its handlers)
+    from simulator.api import contacts, pending  # noqa: F401  (contacts registers its handlers)
 
     blueprint = Blueprint(name, __name__)
-    ops = contracts.operations()
-    for operation_id, view in HANDLERS.items():
-        op = ops[operation_id]
+    for operation_id, op in contracts.operations().items():
+        view = HANDLERS.get(operation_id) or pending.handler(op)
         blueprint.add_url_rule(op.flask_rule, operation_id, view, methods=[op.method])
     blueprint.before_request(_authenticate_and_validate)
     return blueprint
