@@ -21,7 +21,7 @@ from simulator.domain.model import Account, Caller
 from simulator.domain.timewindows import parse_instant_ms
 from simulator.errors import SpotlerError
 from simulator.store import Database
-from simulator.store.accounts import account_by_name, caller_for_key, insert_account
+from simulator.store.accounts import account_by_name, caller_for_key, insert_account, secret_for
 from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
 
@@ -87,19 +87,32 @@ class State:
             where = "/".join(str(p) for p in error.absolute_path) or "(top)"
             raise SpotlerError.invalid_params(f"fixture is invalid at {where}: {error.message}")
         with self.db.write() as conn:
-            now = self.now_ms(conn)
             for raw in document["accounts"]:
-                spec = account_spec(raw)
-                if account_by_name(conn, spec.name) is not None:
-                    raise SpotlerError.invalid_params(f"account {spec.name!r} exists already")
-                insert_account(conn, spec)
-                account = self.account(conn, spec.name)
-                repo = SqliteContacts(conn, account.id)
-                self._seed_contacts(repo, account, raw.get("contacts", []), now)
-                for bounce in raw.get("bounces", []):
-                    self.add_bounce(repo, account, bounce, now)
+                self.create_account(conn, raw)
 
-    def _seed_contacts(
+    def create_account(self, conn: sqlite3.Connection, raw: dict[str, Any]) -> Account:
+        """One account of a fixture document (already valid), inside the caller's transaction."""
+        spec = account_spec(raw)
+        if account_by_name(conn, spec.name) is not None:
+            raise SpotlerError.invalid_params(
+                f"account {spec.name!r} exists already: choose another name"
+            )
+        for auth in spec.authentications:
+            if secret_for(conn, auth.key) is not None:
+                raise SpotlerError.invalid_params(
+                    f"the Key {auth.key!r} belongs to another account already: every "
+                    f"authentication needs a Key of its own"
+                )
+        insert_account(conn, spec)
+        account = self.account(conn, spec.name)
+        repo = SqliteContacts(conn, account.id)
+        now = self.now_ms(conn)
+        self.seed_contacts(repo, account, raw.get("contacts", []), now)
+        for bounce in raw.get("bounces", []):
+            self.add_bounce(repo, account, bounce, now)
+        return account
+
+    def seed_contacts(
         self, repo: SqliteContacts, account: Account, seeds: list[dict[str, Any]], now: int
     ) -> None:
         for seed in seeds:

@@ -68,6 +68,24 @@ def list_accounts() -> Response:
         return jsonify([_account_view(conn, a) for a in all_accounts(conn)])
 
 
+@_route("/accounts", "createAccount", "POST")
+def create_account() -> tuple[Response, int]:
+    state = services().state
+    with state.db.write() as conn:
+        account = state.create_account(conn, g.body)
+        return jsonify(_account_view(conn, account)), 201
+
+
+@_route("/accounts/<name>/contacts", "seedContacts", "POST")
+def seed_contacts(name: str) -> Response:
+    state = services().state
+    with state.db.write() as conn:
+        account = state.account(conn, name)
+        repo = SqliteContacts(conn, account.id)
+        state.seed_contacts(repo, account, g.body, state.now_ms(conn))
+    return Response(status=204)
+
+
 @_route("/accounts/<name>", "getAccount", "GET")
 def get_account(name: str) -> Response:
     state = services().state

@@ -115,3 +115,40 @@ def test_a_replayed_request_is_refused(sim: Sim) -> None:
         )
     assert replay.status_code == 401
     assert "nonce" in replay.json()["message"].lower()
+
+
+def test_an_account_created_through_the_admin_api_is_usable_and_isolated(sim: Sim) -> None:
+    definition = {
+        "name": "made-by-test",
+        "idFields": ["externalCustomerId"],
+        "authentications": [
+            {
+                "label": "shop",
+                "key": "made-key",
+                "secret": "made-secret",
+                "idField": "externalCustomerId",
+            }
+        ],
+        "properties": [{"name": "email", "type": "email", "description": "E-mail"}],
+        "contacts": [
+            {"ids": {"externalCustomerId": "m-1"}, "properties": {"email": "m@example.com"}}
+        ],
+    }
+    with sim.admin() as admin:
+        created = admin.post("/accounts", json=definition)
+        assert created.status_code == 201 and created.json()["contactCount"] == 1
+        again = admin.post("/accounts", json=definition)
+        assert again.status_code == 400 and "exists already" in again.json()["message"]
+        stolen_key = {**definition, "name": "other"}
+        refused = admin.post("/accounts", json=stolen_key)
+        assert refused.status_code == 400 and "made-key" in refused.json()["message"]
+        seeded = admin.post(
+            "/accounts/made-by-test/contacts",
+            json=[{"ids": {"externalCustomerId": "m-2"}, "properties": {"email": "n@example.com"}}],
+        )
+        assert seeded.status_code == 204
+    auth = OAuth1Auth("made-key", "made-secret")
+    with httpx.Client(transport=sim.transport, base_url=HOST + API, auth=auth) as api:
+        assert api.get("/contact/m-2").json()["properties"]["email"] == "n@example.com"
+        assert api.get("/contact/1001").status_code == 404  # the demo account's contact
+    assert "other" not in {row[0] for row in sim.table("SELECT name FROM accounts")}
