@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,9 +13,11 @@ import pytest
 from client.auth import OAuth1Auth
 from simulator.app import create_app
 from simulator.config import DEFAULT_FIXTURE, Config
+from simulator.contract_check import check_exchange as check
+from simulator.pytest_plugin import Server
+from simulator.pytest_plugin import serving as plugin_serving
 from simulator.state import State
 from simulator.store import Database
-from tests.plugins.contract_check import check
 
 DEMO_KEYS = {
     "webshop": ("demo-webshop", "demo-webshop-secret"),
@@ -73,24 +70,24 @@ def sim(tmp_path: Path) -> Iterator[Sim]:
     state.db.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
-    base: str
-    process: subprocess.Popen[str]
-    banner: str
+    """``spotler-sim serve`` started as a user starts it, with demo-key clients."""
+
+    server: Server
+
+    @property
+    def base(self) -> str:
+        return self.server.base
+
+    @property
+    def banner(self) -> str:
+        return self.server.banner
 
     def client(self, who: str = "webshop") -> httpx.Client:
-        key, secret = DEMO_KEYS[who]
         # A fresh connection per request lets gunicorn hand requests to different workers.
-        return httpx.Client(
-            base_url=self.base + API,
-            auth=OAuth1Auth(key, secret),
+        return self.server.signed(
+            *DEMO_KEYS[who],
             limits=httpx.Limits(max_keepalive_connections=0),
             event_hooks={"response": [check]},
         )
@@ -98,33 +95,8 @@ class LiveServer:
 
 @contextmanager
 def serving(log: Path, *options: str) -> Iterator[LiveServer]:
-    """``spotler-sim serve`` as a user starts it, on a free port, stopped on exit."""
-    port = free_port()
-    command = [sys.executable, "-m", "simulator.cli", "serve", "--port", str(port), *options]
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # as narrow as a pipe
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError(f"spotler-sim serve did not start:\n{log.read_text()}")
-    try:
-        yield LiveServer(base, process, log.read_text())
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with plugin_serving(log, *options) as server:
+        yield LiveServer(server)
 
 
 @pytest.fixture
