@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, jsonify
+from flask_swagger_ui import get_swaggerui_blueprint
 
 import contracts
 from simulator import http_errors
@@ -59,6 +60,12 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     for index, prefix in enumerate(API_PREFIXES):
         app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
     app.register_blueprint(admin)
+
+    app.register_blueprint(
+        get_swaggerui_blueprint(
+            "/docs", "/openapi.json", config={"app_name": "Spotler REST API - spotler-sim"}
+        )
+    )
 
     @app.get("/openapi.json")
     def openapi() -> Response:
