@@ -40,6 +40,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "accesslog": "-" if self.config.log_level == "debug" else None,
             "errorlog": "-",
             "proc_name": "spotler-sim",
+            # Long request lines reach the app, which refuses them in Spotler's JSON shape
+            # instead of gunicorn's HTML error page.
+            "limit_request_line": 0,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)

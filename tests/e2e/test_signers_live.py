@@ -58,3 +58,11 @@ def test_a_wrong_secret_is_refused_through_gunicorn(live_server: LiveServer) -> 
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
     assert response.json()["errorType"] == "NOT_AUTHORIZED"
+
+
+def test_a_very_long_query_is_answered_in_json_not_an_html_page(live_server: LiveServer) -> None:
+    with live_server.client() as api:
+        response = api.get("/contact/search", params={"MPSearchQuery": "city=" + "x" * 9000})
+    # Over gunicorn's default request-line limit (4094): the app itself must answer.
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["errorType"] == "INVALID_PROPERTY"  # city holds 255 characters
