@@ -51,6 +51,31 @@ def _parser() -> argparse.ArgumentParser:
         help="debug also logs every request and the server's base string of refused signatures",
     )
     serve.set_defaults(run=serve_command)
+
+    check = commands.add_parser(
+        "contract-test",
+        help="run the contract tests (schemathesis) against a base URL",
+        description="Generate requests for every operation of the contract, sign them with OAuth "
+        "1.0a, and check every answer against the contract. Read-only unless --allow-writes.",
+    )
+    check.add_argument(
+        "--base-url", required=True, help="e.g. http://127.0.0.1:8080/integrationservice-1.1.0"
+    )
+    check.add_argument("--key", required=True, help="the Key (consumer key) to sign with")
+    check.add_argument("--secret", required=True, help="the Secret (consumer secret)")
+    check.add_argument(
+        "--max-examples", type=int, default=20, help="examples per operation (default 20)"
+    )
+    check.add_argument(
+        "--operations", help="only operations whose id or path matches (glob or regex)"
+    )
+    check.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also run operations that change data, and linked sequences (never on a real account you care about)",
+    )
+    check.add_argument("--seed", type=int, help="make the generated examples reproducible")
+    check.set_defaults(run=contract_test_command)
     return parser
 
 
@@ -115,6 +140,35 @@ def serve_command(args: argparse.Namespace) -> int:
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
     return 0
+
+
+def contract_test_command(args: argparse.Namespace) -> int:
+    import httpx
+
+    from simulator.contract_test import render, run
+
+    if args.max_examples < 1:
+        console.print("[red]--max-examples must be 1 or more[/red]")
+        return 2
+    try:
+        httpx.get(args.base_url, timeout=5)
+    except httpx.HTTPError as exc:
+        console.print(
+            f"[red]Cannot reach {args.base_url}:[/red] {exc}. Start the simulator "
+            f"([bold]spotler-sim serve[/bold]) or check the URL."
+        )
+        return 2
+    report = run(
+        args.base_url,
+        args.key,
+        args.secret,
+        max_examples=args.max_examples,
+        operations=args.operations,
+        allow_writes=args.allow_writes,
+        seed=args.seed,
+    )
+    render(report, Console(highlight=False, width=max(console.width, 160)))
+    return 0 if report.passed else 1
 
 
 def main(argv: list[str] | None = None) -> int:
