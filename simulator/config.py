@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FIXTURE = PROJECT_ROOT / "fixtures" / "demo.json"
+# fixtures/demo.json of the project; simulator/fixtures/demo.json links to it so that an installed
+# wheel carries the same file.
+DEFAULT_FIXTURE = Path(__file__).parent / "fixtures" / "demo.json"
 
 API_PREFIXES = ("/integrationservice-1.1.0", "/integrationservice")
 
