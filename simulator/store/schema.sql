@@ -92,3 +92,37 @@ CREATE TABLE IF NOT EXISTS nonces (
     PRIMARY KEY (key, timestamp, nonce)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nonces_timestamp ON nonces (timestamp);
+
+-- Fault rules (the admin document as JSON) and how often each matched and fired.
+CREATE TABLE IF NOT EXISTS faults (
+    id        INTEGER PRIMARY KEY,
+    rule      TEXT    NOT NULL,
+    matches   INTEGER NOT NULL DEFAULT 0,
+    fired     INTEGER NOT NULL DEFAULT 0
+);
+
+-- The request journal: every call to the Spotler API, newest last.
+CREATE TABLE IF NOT EXISTS journal (
+    id              INTEGER PRIMARY KEY,
+    wall_ms         INTEGER NOT NULL,
+    sim_ms          INTEGER NOT NULL,
+    method          TEXT    NOT NULL,
+    path            TEXT    NOT NULL,
+    query           TEXT    NOT NULL,
+    operation       TEXT,
+    status          INTEGER,              -- NULL when the connection was dropped
+    error_type      TEXT,
+    account         TEXT,
+    key             TEXT,
+    label           TEXT,
+    fault_id        INTEGER,
+    fault_effect    TEXT,
+    duration_ms     REAL    NOT NULL,
+    request_headers TEXT    NOT NULL,
+    request_body    TEXT    NOT NULL,
+    response_body   TEXT    NOT NULL,
+    base_string     TEXT
+);
+CREATE INDEX IF NOT EXISTS journal_account ON journal (account, id);
+CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);
+CREATE INDEX IF NOT EXISTS journal_fault ON journal (fault_id, id);
