@@ -11,7 +11,7 @@ from flask import Flask, Response, jsonify
 from flask_swagger_ui import get_swaggerui_blueprint
 
 import contracts
-from simulator import http_errors
+from simulator import http_errors, traffic
 from simulator.admin import admin
 from simulator.api import build_blueprint
 from simulator.config import API_PREFIXES, Config
@@ -57,6 +57,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     app.extensions["spotler"] = build_services(config, state)
 
     http_errors.register(app)
+    traffic.register(app)
     for index, prefix in enumerate(API_PREFIXES):
         app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
     app.register_blueprint(admin)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, jsonify, request
 
 import contracts
-from simulator import validation
+from simulator import traffic, validation
 from simulator.auth import AuthFailure
 from simulator.domain.paging import Page, PageRequest
 from simulator.errors import SpotlerError
@@ -73,6 +73,7 @@ def _authenticate_and_validate() -> None:
     if caller is None:  # the key was removed between the two reads
         raise SpotlerError(401, "AUTH_NOT_FOUND", f"the key {key!r} no longer exists")
     g.caller = caller
+    traffic.apply_faults()
     op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
     g.params = validation.parameters(op, request.view_args or {}, request.args)
     g.body = validation.body(op, request.get_data(cache=True), request.content_type)

@@ -1,0 +1,241 @@
+"""What happens around every call to the Spotler API: fault rules fire, the journal records.
+
+Order of a call: authenticate, then the fault rules (a rule may answer an error, wait, or mark
+the call for a broken answer), then validation and the handler, then the journal entry. Effects
+that break the connection itself (a reset, a lost response) need the server's socket, which
+gunicorn hands to the app; the change of a lost response is committed before the drop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import struct
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from simulator.config import API_PREFIXES
+from simulator.domain.faults import Call, FaultRule
+from simulator.errors import SpotlerError
+from simulator.services import services
+from simulator.store import faults as fault_store
+from simulator.store import journal
+
+log = logging.getLogger("simulator.traffic")
+
+BODY_LIMIT = 64 * 1024  # journal keeps at most this much of each body
+SECRET_HEADERS = ("authorization",)
+
+
+class DropConnection(Exception):
+    """Answer nothing: close the connection with a reset."""
+
+
+def rule_from_document(fault_id: int, doc: dict[str, Any], parse_ms: Any) -> FaultRule:
+    match = doc.get("match", {})
+    window = doc.get("window")
+    return FaultRule(
+        id=fault_id,
+        effect=doc["effect"],
+        method=match.get("method"),
+        path=match.get("path"),
+        account=match.get("account"),
+        label=match.get("label"),
+        probability=float(doc.get("probability", 1.0)),
+        seed=int(doc.get("seed", 0)),
+        first=doc.get("first"),
+        after=doc.get("after"),
+        window=(parse_ms(window["from"]), parse_ms(window["to"])) if window else None,
+        description=doc.get("description", ""),
+    )
+
+
+def _is_api_call() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def _api_path() -> str:
+    for prefix in API_PREFIXES:
+        if request.path.startswith(prefix + "/") or request.path == prefix:
+            return request.path[len(prefix) :] or "/"
+    return request.path
+
+
+def apply_faults() -> None:
+    """Run the fault rules for the authenticated call in ``g.caller``; the first that fires wins."""
+    from simulator.domain.timewindows import parse_instant_ms
+
+    state = services().state
+    caller = g.caller
+    rule_template = request.url_rule.rule if request.url_rule else None
+    template = rule_template.replace("<", "{").replace(">", "}") if rule_template else None
+    if template:
+        for prefix in API_PREFIXES:
+            template = template.removeprefix(prefix)
+    with state.db.write() as conn:
+        now = state.now_ms(conn)
+        call = Call(
+            request.method, _api_path(), template, caller.account.name, caller.auth.label, now
+        )
+        fired: tuple[FaultRule, int] | None = None
+        for fault_id, doc, _, _ in fault_store.all_faults(conn):
+            rule = rule_from_document(fault_id, doc, parse_instant_ms)
+            if not rule.matches(call):
+                continue
+            number = fault_store.count_match(conn, fault_id)
+            if rule.fires(number):
+                fault_store.count_fired(conn, fault_id)
+                fired = (rule, number)
+                break
+    if fired is not None:
+        _take_effect(*fired)
+
+
+def _take_effect(rule: FaultRule, number: int) -> None:
+    g.fault = rule
+    effect = rule.effect
+    kind = rule.kind
+    if kind == "status":
+        status = int(effect.get("status", 503))
+        raise SpotlerError(
+            status,
+            effect.get("errorType", "BACKEND_EXCEPTION"),
+            effect.get("message", f"injected fault {rule.id}: the service answered {status}"),
+        )
+    if kind == "rateLimit":
+        g.retry_after = int(effect.get("retryAfter", 60))
+        raise SpotlerError(
+            429, "INVALID_STATE", f"too many requests: retry after {g.retry_after} seconds"
+        )
+    if kind == "latency":
+        time.sleep(rule.latency_seconds(number))
+    elif kind == "hang":
+        time.sleep(float(effect.get("seconds", 30)))
+        raise SpotlerError(503, "BACKEND_EXCEPTION", "the service did not answer in time")
+    elif kind == "reset":
+        raise DropConnection()
+    elif kind == "malformed":
+        g.malformed = True
+    elif kind == "lostResponse":
+        g.lost_response = True
+
+
+def _reset(environ: dict[str, Any]) -> bool:
+    """Close the client's connection with a TCP reset; False when the server keeps no socket."""
+    sock = environ.get("gunicorn.socket")
+    if not isinstance(sock, socket.socket):
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    return True
+
+
+def _drop(response: Response) -> Response:
+    if _reset(request.environ):
+        g.dropped = True
+        return Response(status=500)  # never reaches the client: the connection is gone
+    # In-process servers have no socket to reset: say so instead of pretending.
+    body = {
+        "errorType": "BACKEND_EXCEPTION",
+        "message": "a connection-breaking fault fired, but this server keeps no socket to "
+        "reset: run the simulator with spotler-sim serve to see the reset",
+    }
+    g.dropped = False
+    return Response(json.dumps(body), status=503, mimetype="application/json")
+
+
+def _clip(data: bytes | str) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "...(clipped)"
+
+
+def _finish(response: Response) -> Response:
+    if not _is_api_call():
+        return response
+    if getattr(g, "malformed", False) and response.status_code < 400:
+        body = response.get_data()
+        response = Response(
+            body[: max(1, len(body) // 2)] or b"{", status=200, mimetype="application/json"
+        )
+    if getattr(g, "retry_after", None) is not None:
+        response.headers["Retry-After"] = str(g.retry_after)
+    if getattr(g, "lost_response", False) and response.status_code < 400:
+        response = _drop(response)
+    _record(response)
+    return response
+
+
+def _record(response: Response) -> None:
+    try:
+        state = services().state
+        caller = getattr(g, "caller", None)
+        fault: FaultRule | None = getattr(g, "fault", None)
+        failure = getattr(g, "auth_failure", None)
+        dropped = getattr(g, "dropped", False)
+        body = b"" if dropped or response.is_streamed else response.get_data()
+        error_type = None
+        if response.status_code >= 400 and body:
+            try:
+                error_type = json.loads(body).get("errorType")
+            except (ValueError, AttributeError):
+                error_type = None
+        headers = {
+            k: ("<signed>" if k.lower() in SECRET_HEADERS else v)
+            for k, v in request.headers.items()
+        }
+        with state.db.write() as conn:
+            journal.record(
+                conn,
+                {
+                    "wall_ms": int(time.time() * 1000),
+                    "sim_ms": state.now_ms(conn),
+                    "method": request.method,
+                    "path": _api_path(),
+                    "query": request.query_string.decode("latin-1"),
+                    "operation": (request.endpoint or "").rsplit(".", 1)[-1] or None,
+                    "status": None if dropped else response.status_code,
+                    "error_type": error_type,
+                    "account": caller.account.name if caller else None,
+                    "key": caller.auth.key if caller else _signed_key(),
+                    "label": caller.auth.label if caller else None,
+                    "fault_id": fault.id if fault else None,
+                    "fault_effect": fault.kind if fault else None,
+                    "duration_ms": (time.perf_counter() - g.get("started", time.perf_counter()))
+                    * 1000,
+                    "request_headers": json.dumps(headers),
+                    "request_body": _clip(request.get_data(cache=True)),
+                    "response_body": _clip(body),
+                    "base_string": failure.base_string if failure else None,
+                },
+            )
+    except Exception:  # the journal must never break an answer
+        log.exception("could not record %s %s in the journal", request.method, request.path)
+
+
+def _signed_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    for part in header.replace("OAuth ", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "oauth_consumer_key":
+            return value.strip('"')
+    return request.args.get("oauth_consumer_key")
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+
+
+def _dropped(_: DropConnection) -> Response:
+    return _drop(Response(status=500))
+
+
+def register(app: Flask) -> None:
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_error_handler(DropConnection, _dropped)
