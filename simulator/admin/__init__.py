@@ -7,7 +7,9 @@ against its contract.
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -16,9 +18,12 @@ from simulator import validation
 from simulator.domain.accounts import patched
 from simulator.domain.clock import ClockState, clock_from_request
 from simulator.domain.model import Account
-from simulator.domain.timewindows import iso_utc
+from simulator.domain.paging import Page, PageRequest
+from simulator.domain.timewindows import iso_utc, parse_instant_ms
 from simulator.errors import SpotlerError
 from simulator.services import services
+from simulator.store import faults as fault_store
+from simulator.store import journal
 from simulator.store.accounts import all_accounts, authentications, update_account
 from simulator.store.contacts import SqliteContacts
 
@@ -139,3 +144,113 @@ def advance_clock() -> Response:
     state = services().state
     clock = state.advance_clock(float(g.body["seconds"]))
     return jsonify(_clock_view(clock, state.wall_ms()))
+
+
+# ---- faults ----------------------------------------------------------------------------------
+
+
+def _fault_view(fault_id: int, rule: dict[str, Any], matches: int, fired: int) -> dict[str, Any]:
+    return {"id": fault_id, **rule, "matches": matches, "fired": fired}
+
+
+@_route("/faults", "listFaults", "GET")
+def list_faults() -> Response:
+    with services().state.db.read() as conn:
+        return jsonify([_fault_view(*row) for row in fault_store.all_faults(conn)])
+
+
+@_route("/faults", "addFault", "POST")
+def add_fault() -> tuple[Response, int]:
+    state = services().state
+    for name in ("from", "to"):  # a window must be readable before it is stored
+        if "window" in g.body:
+            parse_instant_ms(g.body["window"][name], name=f"window.{name}")
+    with state.db.write() as conn:
+        fault_id = fault_store.add_fault(conn, g.body)
+    return jsonify(_fault_view(fault_id, g.body, 0, 0)), 201
+
+
+@_route("/faults", "clearFaults", "DELETE")
+def clear_faults() -> Response:
+    with services().state.db.write() as conn:
+        fault_store.clear_faults(conn)
+    return Response(status=204)
+
+
+@_route("/faults/<int:id>", "removeFault", "DELETE")
+def remove_fault(id: int) -> Response:
+    with services().state.db.write() as conn:
+        if not fault_store.delete_fault(conn, id):
+            raise SpotlerError.resource_not_found(
+                f"no fault rule {id}: GET /__admin/faults lists the rules"
+            )
+    return Response(status=204)
+
+
+# ---- the request journal -----------------------------------------------------------------------
+
+
+def _journal_filters() -> dict[str, Any]:
+    params = g.params
+    filters = {
+        k: params.get(k)
+        for k in ("method", "path", "status", "account", "key", "label", "operation", "fault")
+    }
+    if filters["method"]:
+        filters["method"] = str(filters["method"]).upper()
+    if params.get("since"):
+        filters["since_ms"] = parse_instant_ms(params["since"], name="since")
+    if params.get("until"):
+        filters["until_ms"] = parse_instant_ms(params["until"], name="until", end_of_day=True)
+    return filters
+
+
+def _journal_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "at": iso_utc(row["sim_ms"]),
+        "wallAt": iso_utc(row["wall_ms"]),
+        "method": row["method"],
+        "path": row["path"],
+        "query": row["query"],
+        "operation": row["operation"],
+        "status": row["status"],
+        "errorType": row["error_type"],
+        "account": row["account"],
+        "key": row["key"],
+        "label": row["label"],
+        "fault": row["fault_id"],
+        "faultEffect": row["fault_effect"],
+        "durationMs": round(row["duration_ms"], 2),
+        "requestHeaders": json.loads(row["request_headers"]),
+        "requestBody": row["request_body"],
+        "responseBody": row["response_body"],
+        "baseString": row["base_string"],
+    }
+
+
+@_route("/requests", "listRequests", "GET")
+def list_requests() -> Response:
+    page = PageRequest(after=g.params["after"], size=g.params["pageSize"])
+    with services().state.db.read() as conn:
+        rows = journal.entries(conn, _journal_filters(), page.after, page.fetch)
+    result = Page.cut(rows, page)
+    paging: dict[str, Any] = {"after": result.after}
+    if result.has_more:
+        args = request.args.to_dict()
+        args["after"] = str(result.after)
+        paging["next"] = f"{request.base_url}?{urlencode(args)}"
+    return jsonify({"paging": paging, "requests": [_journal_view(r) for r in result.items]})
+
+
+@_route("/requests/count", "countRequests", "GET")
+def count_requests() -> Response:
+    with services().state.db.read() as conn:
+        return jsonify({"count": journal.count(conn, _journal_filters())})
+
+
+@_route("/requests", "clearRequests", "DELETE")
+def clear_requests() -> Response:
+    with services().state.db.write() as conn:
+        journal.clear(conn)
+    return Response(status=204)
