@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-fixture", action="store_true", help="start with no accounts at all")
     serve.add_argument(
+        "--admin-token",
+        help="open the admin API and dashboard to anyone sending this token (X-Admin-Token), "
+        "instead of loopback only",
+    )
+    serve.add_argument(
         "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
     )
     serve.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
@@ -112,6 +117,7 @@ def serve_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         threads=args.threads,
         log_level=args.log_level,
+        admin_token=args.admin_token,
     )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     try:

@@ -25,6 +25,9 @@ class Config:
     # Bodies above this size get 413 (a batch of 100 contacts is far below it).
     max_body_bytes: int = 2 * 1024 * 1024
     log_level: str = "info"
+    # With a token the admin API and dashboard answer anyone who sends it, and nobody else;
+    # without one they answer loopback only.
+    admin_token: str | None = None
 
     @property
     def base_url(self) -> str:

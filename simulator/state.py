@@ -18,10 +18,17 @@ from simulator.domain import contacts, properties
 from simulator.domain.accounts import account_spec
 from simulator.domain.clock import ClockState
 from simulator.domain.model import Account, Caller
-from simulator.domain.timewindows import parse_instant_ms
+from simulator.domain.timewindows import iso_utc, parse_instant_ms
 from simulator.errors import SpotlerError
 from simulator.store import Database
-from simulator.store.accounts import account_by_name, caller_for_key, insert_account, secret_for
+from simulator.store.accounts import (
+    account_by_name,
+    authentications,
+    caller_for_key,
+    delete_account,
+    insert_account,
+    secret_for,
+)
 from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
 
@@ -80,15 +87,19 @@ class State:
 
     def load_fixture(self, document: dict[str, Any]) -> None:
         """Create the accounts of a fixture document, all or nothing."""
+        self._check_fixture(document)
+        with self.db.write() as conn:
+            for raw in document["accounts"]:
+                self.create_account(conn, raw)
+
+    @staticmethod
+    def _check_fixture(document: dict[str, Any]) -> None:
         error = next(
             iter(contracts.schema_validator("Fixture", contracts.ADMIN).iter_errors(document)), None
         )
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "(top)"
             raise SpotlerError.invalid_params(f"fixture is invalid at {where}: {error.message}")
-        with self.db.write() as conn:
-            for raw in document["accounts"]:
-                self.create_account(conn, raw)
 
     def create_account(self, conn: sqlite3.Connection, raw: dict[str, Any]) -> Account:
         """One account of a fixture document (already valid), inside the caller's transaction."""
@@ -117,10 +128,14 @@ class State:
     ) -> None:
         for seed in seeds:
             contact = repo.create(now)
-            contact.properties = properties.merge(
-                account, {}, seed.get("properties", {}), purge=True
-            )
+            sent = {
+                name: _as_input(account, name, value)
+                for name, value in seed.get("properties", {}).items()
+            }
+            contact.properties = properties.merge(account, {}, sent, purge=True)
             contact.test_group = bool(seed.get("testGroup", False))
+            contact.channels = seed.get("channels")
+            contact.anonymized = bool(seed.get("anonymized", False))
             repo.save(contact, properties.email_key(contact.properties))
             for field, value in seed["ids"].items():
                 if field not in account.id_fields:
@@ -128,8 +143,72 @@ class State:
                         f"fixture contact uses ID field {field!r}, which account {account.name!r} "
                         f"does not have: add it to idFields"
                     )
+                if repo.by_external_id(field, value) is not None:
+                    raise SpotlerError.invalid_params(
+                        f"two fixture contacts have {field} = {value!r}: IDs are unique per field"
+                    )
                 repo.set_external_id(contact.id, field, value)
-            repo.record_change(contact.id, now, now)
+            changed = int(seed.get("lastChanged", now))
+            contact.encrypted_id = seed.get("encryptedId", contact.encrypted_id)
+            contact.created_ms = int(seed.get("created", now))
+            contact.changed_ms = changed
+            contact.listed_ms = seed.get("listed", changed)
+            repo.restore(contact)
+
+    # ---- snapshots ---------------------------------------------------------------------------
+    def snapshot(self, conn: sqlite3.Connection, account: Account) -> dict[str, Any]:
+        """An account as a fixture document entry; loading it gives back the same account."""
+        repo = SqliteContacts(conn, account.id)
+        contacts_out = []
+        for contact in repo.every():
+            seed: dict[str, Any] = {
+                "ids": dict(sorted(contact.ids.items())),
+                "properties": {
+                    name: _as_input(account, name, value)
+                    for name, value in sorted(contact.properties.items())
+                },
+                "testGroup": contact.test_group,
+                "anonymized": contact.anonymized,
+                "encryptedId": contact.encrypted_id,
+                "created": contact.created_ms,
+                "lastChanged": contact.changed_ms,
+                "listed": contact.listed_ms,
+            }
+            if contact.channels is not None:
+                seed["channels"] = contact.channels
+            contacts_out.append(seed)
+        bounces_out = []
+        for bounce in repo.every_bounce():
+            field, value = sorted(bounce.contact.ids.items())[0]
+            entry = {"idField": field, "externalId": value, "type": bounce.type}
+            entry["date"] = iso_utc(bounce.date_ms)
+            if bounce.mailing:
+                entry["mailing"] = bounce.mailing
+            bounces_out.append(entry)
+        return {
+            "name": account.name,
+            "idFields": list(account.id_fields),
+            "dedupRules": [list(rule) for rule in account.dedup_rules],
+            "visibilityLag": account.lag.to_json(),
+            "listShape": account.list_shape,
+            "authentications": [
+                {"label": a.label, "key": a.key, "secret": a.secret, "idField": a.id_field}
+                for a in authentications(conn, account)
+            ],
+            "properties": [p.to_json() for p in account.properties],
+            "contacts": contacts_out,
+            "bounces": bounces_out,
+        }
+
+    def load_snapshot(self, document: dict[str, Any]) -> None:
+        """Load a fixture document, replacing accounts of the same name; all or nothing."""
+        self._check_fixture(document)
+        with self.db.write() as conn:
+            for raw in document["accounts"]:
+                existing = account_by_name(conn, raw["name"])
+                if existing is not None:
+                    delete_account(conn, existing.id)
+                self.create_account(conn, raw)
 
     def add_bounce(
         self, repo: SqliteContacts, account: Account, bounce: dict[str, Any], now: int
@@ -141,3 +220,11 @@ class State:
         contacts.record_bounce(
             repo, account, contact_id, bounce["type"], date_ms, bounce.get("mailing")
         )
+
+
+def _as_input(account: Account, name: str, value: Any) -> Any:
+    """A stored value in the form a write sends it (set properties: their enabled bits)."""
+    prop = account.property(name)
+    if prop is not None and prop.type == "set" and isinstance(value, list):
+        return [b if isinstance(b, dict) else {"bit": b, "enabled": True} for b in value]
+    return value

@@ -6,6 +6,7 @@ against its contract.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 from typing import Any
@@ -15,16 +16,26 @@ from flask import Blueprint, Response, g, jsonify, request
 
 import contracts
 from simulator import validation
-from simulator.domain.accounts import patched
+from simulator.domain.accounts import AuthSpec, auth_spec, new_secret, patched
 from simulator.domain.clock import ClockState, clock_from_request
-from simulator.domain.model import Account
+from simulator.domain.model import Account, Authentication
 from simulator.domain.paging import Page, PageRequest
 from simulator.domain.timewindows import iso_utc, parse_instant_ms
 from simulator.errors import SpotlerError
 from simulator.services import services
 from simulator.store import faults as fault_store
 from simulator.store import journal
-from simulator.store.accounts import all_accounts, authentications, update_account
+from simulator.store.accounts import (
+    add_authentication,
+    all_accounts,
+    authentications,
+    delete_account,
+    remove_authentication,
+    reset_account,
+    secret_for,
+    set_secret,
+    update_account,
+)
 from simulator.store.contacts import SqliteContacts
 
 admin = Blueprint("admin", __name__, url_prefix="/__admin")
@@ -36,17 +47,34 @@ def _route(rule: str, operation_id: str, method: str):  # type: ignore[no-untype
 
 @admin.before_request
 def _loopback_and_contract() -> None:
+    _check_access()
+    op = contracts.operations(contracts.ADMIN).get(str(request.endpoint).rsplit(".", 1)[-1])
+    if op is not None:
+        g.params = validation.parameters(op, request.view_args or {}, request.args)
+        g.body = validation.body(op, request.get_data(cache=True), request.content_type)
+
+
+def _check_access() -> None:
+    """Loopback only, or, when the server has an admin token, only requests that carry it."""
+    token = services().config.admin_token
+    if token is not None:
+        sent = request.headers.get("X-Admin-Token") or request.cookies.get("spotler_admin_token")
+        if sent is None or not hmac.compare_digest(sent, token):
+            raise SpotlerError(
+                401,
+                "NOT_AUTHORIZED",
+                "the admin API needs the token the simulator was started with: send it in the "
+                "X-Admin-Token header (Spotler Keys never open the admin API)",
+            )
+        return
     address = ipaddress.ip_address((request.remote_addr or "0.0.0.0").split("%")[0])
     if not address.is_loopback:
         raise SpotlerError(
             403,
             "NOT_AUTHORIZED",
-            "the admin API answers only on loopback: call it from the machine that runs the simulator",
+            "the admin API answers only on loopback: call it from the machine that runs the "
+            "simulator, or start it with --admin-token and send that token",
         )
-    op = contracts.operations(contracts.ADMIN).get(str(request.endpoint).rsplit(".", 1)[-1])
-    if op is not None:
-        g.params = validation.parameters(op, request.view_args or {}, request.args)
-        g.body = validation.body(op, request.get_data(cache=True), request.content_type)
 
 
 def _account_view(conn: Any, account: Account) -> dict[str, Any]:
@@ -59,10 +87,7 @@ def _account_view(conn: Any, account: Account) -> dict[str, Any]:
         "dedupRules": [list(rule) for rule in account.dedup_rules],
         "visibilityLag": account.lag.to_json(),
         "listShape": account.list_shape,
-        "authentications": [
-            {"label": a.label, "key": a.key, "secret": a.secret, "idField": a.id_field}
-            for a in authentications(conn, account)
-        ],
+        "authentications": [_auth_view(a) for a in authentications(conn, account)],
         "contactCount": count,
     }
 
@@ -79,6 +104,86 @@ def create_account() -> tuple[Response, int]:
     with state.db.write() as conn:
         account = state.create_account(conn, g.body)
         return jsonify(_account_view(conn, account)), 201
+
+
+@_route("/accounts/<name>", "deleteAccount", "DELETE")
+def delete_account_view(name: str) -> Response:
+    state = services().state
+    with state.db.write() as conn:
+        delete_account(conn, state.account(conn, name).id)
+    return Response(status=204)
+
+
+@_route("/accounts/<name>/reset", "resetAccount", "POST")
+def reset_account_view(name: str) -> Response:
+    state = services().state
+    with state.db.write() as conn:
+        reset_account(conn, state.account(conn, name).id)
+    return Response(status=204)
+
+
+def _auth_view(auth: AuthSpec | Authentication) -> dict[str, str]:
+    return {"label": auth.label, "key": auth.key, "secret": auth.secret, "idField": auth.id_field}
+
+
+@_route("/accounts/<name>/authentications", "addAuthentication", "POST")
+def add_authentication_view(name: str) -> tuple[Response, int]:
+    state = services().state
+    with state.db.write() as conn:
+        account = state.account(conn, name)
+        auth = auth_spec(account.name, account.id_fields, g.body)
+        if secret_for(conn, auth.key) is not None:
+            raise SpotlerError.invalid_params(
+                f"the Key {auth.key!r} is taken: choose another or leave key out to get one"
+            )
+        if any(a.label == auth.label for a in authentications(conn, account)):
+            raise SpotlerError.invalid_params(
+                f"account {name!r} has an authentication labelled {auth.label!r} already"
+            )
+        add_authentication(conn, account.id, auth)
+    return jsonify(_auth_view(auth)), 201
+
+
+def _no_auth(name: str, label: str) -> SpotlerError:
+    return SpotlerError.resource_not_found(
+        f"account {name!r} has no authentication labelled {label!r}: "
+        f"GET /__admin/accounts/{name} lists them"
+    )
+
+
+@_route("/accounts/<name>/authentications/<label>", "removeAuthentication", "DELETE")
+def remove_authentication_view(name: str, label: str) -> Response:
+    state = services().state
+    with state.db.write() as conn:
+        if not remove_authentication(conn, state.account(conn, name).id, label):
+            raise _no_auth(name, label)
+    return Response(status=204)
+
+
+@_route("/accounts/<name>/authentications/<label>/rotate", "rotateSecret", "POST")
+def rotate_secret_view(name: str, label: str) -> Response:
+    state = services().state
+    with state.db.write() as conn:
+        account = state.account(conn, name)
+        if not set_secret(conn, account.id, label, new_secret()):
+            raise _no_auth(name, label)
+        auth = next(a for a in authentications(conn, account) if a.label == label)
+    return jsonify(_auth_view(auth))
+
+
+@_route("/snapshot", "exportSnapshot", "GET")
+def export_snapshot() -> Response:
+    state = services().state
+    with state.db.read() as conn:
+        name = g.params.get("account")
+        accounts = [state.account(conn, name)] if name else all_accounts(conn)
+        return jsonify({"accounts": [state.snapshot(conn, a) for a in accounts]})
+
+
+@_route("/snapshot", "loadSnapshot", "POST")
+def load_snapshot() -> Response:
+    services().state.load_snapshot(g.body)
+    return Response(status=204)
 
 
 @_route("/accounts/<name>/contacts", "seedContacts", "POST")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,22 +50,30 @@ def check_dedup_rules(
             )
 
 
+def auth_spec(account: str, id_fields: tuple[str, ...], raw: dict[str, Any]) -> AuthSpec:
+    """One authentication; a Key and Secret are generated when not given."""
+    id_field = raw.get("idField", id_fields[0])
+    if id_field not in id_fields:
+        raise _bad(
+            account,
+            f"authentication {raw['label']!r} is linked to {id_field!r}, which is not one of "
+            f"the account's ID fields {list(id_fields)}: add it to idFields",
+        )
+    key = raw.get("key") or f"{account}-{raw['label']}-{secrets.token_hex(4)}"
+    return AuthSpec(raw["label"], key, raw.get("secret") or new_secret(), id_field)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
 def account_spec(data: dict[str, Any]) -> AccountSpec:
     """Read one account of a fixture document (already valid against its schema)."""
     name = str(data["name"])
     id_fields = tuple(data.get("idFields") or (DEFAULT_ID_FIELD,))
     rules = tuple(tuple(rule) for rule in data.get("dedupRules", DEFAULT_DEDUP_RULES))
     check_dedup_rules(name, rules, id_fields)
-    auths = []
-    for raw in data.get("authentications", []):
-        id_field = raw.get("idField", id_fields[0])
-        if id_field not in id_fields:
-            raise _bad(
-                name,
-                f"authentication {raw['label']!r} is linked to {id_field!r}, which is not one of "
-                f"the account's ID fields {list(id_fields)}: add it to idFields",
-            )
-        auths.append(AuthSpec(raw["label"], raw["key"], raw["secret"], id_field))
+    auths = [auth_spec(name, id_fields, raw) for raw in data.get("authentications", [])]
     labels = [a.label for a in auths]
     if len(set(labels)) != len(labels):
         raise _bad(name, "two authentications share a label: give each its own")

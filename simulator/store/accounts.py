@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from simulator.domain.accounts import AccountSpec
+from simulator.domain.accounts import AccountSpec, AuthSpec
 from simulator.domain.model import Account, Authentication, Caller, LagPolicy, PropertyDef
 
 
@@ -118,3 +118,41 @@ def use_nonce(
         (key, timestamp, nonce),
     )
     return cursor.rowcount == 1
+
+
+def add_authentication(conn: sqlite3.Connection, account_id: int, auth: AuthSpec) -> None:
+    conn.execute(
+        "INSERT INTO authentications (key, secret, account_id, label, id_field) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (auth.key, auth.secret, account_id, auth.label, auth.id_field),
+    )
+
+
+def remove_authentication(conn: sqlite3.Connection, account_id: int, label: str) -> bool:
+    return (
+        conn.execute(
+            "DELETE FROM authentications WHERE account_id = ? AND label = ?", (account_id, label)
+        ).rowcount
+        > 0
+    )
+
+
+def set_secret(conn: sqlite3.Connection, account_id: int, label: str, secret: str) -> bool:
+    return (
+        conn.execute(
+            "UPDATE authentications SET secret = ? WHERE account_id = ? AND label = ?",
+            (secret, account_id, label),
+        ).rowcount
+        > 0
+    )
+
+
+def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
+    reset_account(conn, account_id)
+    conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+
+
+def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
+    """Remove every contact, change and bounce of an account; keep its settings and keys."""
+    for table in ("pending_changes", "bounces", "contact_ids", "contacts"):
+        conn.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))

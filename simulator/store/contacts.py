@@ -117,6 +117,36 @@ class SqliteContacts:
         self.conn.execute("UPDATE contacts SET encrypted_id = ? WHERE id = ?", (enc, contact_id))
         return StoredContact(id=contact_id, encrypted_id=enc, created_ms=now_ms, changed_ms=now_ms)
 
+    def every(self) -> list[StoredContact]:
+        """Every contact of the account, oldest first (for snapshots)."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE account_id = ? ORDER BY id", (self.account_id,)
+        ).fetchall()
+        return self._hydrate(rows)
+
+    def restore(self, contact: StoredContact) -> None:
+        """Put back the identity and times a snapshot kept."""
+        self.conn.execute(
+            "UPDATE contacts SET encrypted_id = ?, created_ms = ?, changed_ms = ?, listed_ms = ? "
+            "WHERE id = ? AND account_id = ?",
+            (
+                contact.encrypted_id,
+                contact.created_ms,
+                contact.changed_ms,
+                contact.listed_ms,
+                contact.id,
+                self.account_id,
+            ),
+        )
+
+    def every_bounce(self) -> list[Bounce]:
+        rows = self.conn.execute(
+            "SELECT contact_id, type, mailing, date_ms FROM bounces WHERE account_id = ? "
+            "ORDER BY date_ms, id",
+            (self.account_id,),
+        ).fetchall()
+        return self._bounces(rows)
+
     def save(self, contact: StoredContact, email_key: str | None) -> None:
         self.conn.execute(
             "UPDATE contacts SET email = ?, properties = ?, channels = ?, test_group = ?, "
@@ -199,6 +229,9 @@ class SqliteContacts:
             "AND date_ms BETWEEN ? AND ? AND visible_ms <= ? ORDER BY date_ms, id LIMIT ? OFFSET ?",
             (self.account_id, window.from_ms, window.to_ms, now_ms, limit, offset),
         ).fetchall()
+        return self._bounces(rows)
+
+    def _bounces(self, rows: list[sqlite3.Row]) -> list[Bounce]:
         out = []
         for row in rows:
             contact = self.load(row["contact_id"])

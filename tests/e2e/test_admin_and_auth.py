@@ -152,3 +152,22 @@ def test_an_account_created_through_the_admin_api_is_usable_and_isolated(sim: Si
         assert api.get("/contact/m-2").json()["properties"]["email"] == "n@example.com"
         assert api.get("/contact/1001").status_code == 404  # the demo account's contact
     assert "other" not in {row[0] for row in sim.table("SELECT name FROM accounts")}
+
+
+def test_with_an_admin_token_only_that_token_opens_the_admin_api(sim: Sim) -> None:
+    from simulator.app import create_app
+    from simulator.config import Config
+
+    app = create_app(Config(db_path=sim.state.db.path, admin_token="s3cret"), sim.state)
+    remote = httpx.WSGITransport(app=app, remote_addr="192.0.2.10")
+    local = httpx.WSGITransport(app=app)
+    with httpx.Client(transport=remote, base_url=HOST + "/__admin") as outsider:
+        assert outsider.get("/accounts", headers={"X-Admin-Token": "s3cret"}).status_code == 200
+        assert outsider.get("/accounts", headers={"X-Admin-Token": "guess"}).status_code == 401
+    with httpx.Client(transport=local, base_url=HOST + "/__admin") as insider:
+        refused = insider.get("/accounts")
+        assert refused.status_code == 401 and "X-Admin-Token" in refused.json()["message"]
+    with httpx.Client(
+        transport=local, base_url=HOST, auth=OAuth1Auth("demo-webshop", "demo-webshop-secret")
+    ) as spotler_key:
+        assert spotler_key.get("/__admin/accounts").status_code == 401

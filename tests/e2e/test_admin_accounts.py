@@ -1,0 +1,93 @@
+"""Managing accounts, authentications and snapshots through the admin API."""
+
+from __future__ import annotations
+
+import httpx
+
+from client.auth import OAuth1Auth
+from tests.plugins.simulator import API, HOST, Sim
+
+
+def signed(sim: Sim, key: str, secret: str) -> httpx.Client:
+    return httpx.Client(transport=sim.transport, base_url=HOST + API, auth=OAuth1Auth(key, secret))
+
+
+def test_keys_and_secrets_are_generated_added_rotated_and_removed(sim: Sim) -> None:
+    with sim.admin() as admin:
+        created = admin.post(
+            "/accounts", json={"name": "gen", "authentications": [{"label": "shop"}]}
+        ).json()
+        shop = created["authentications"][0]
+        assert shop["key"].startswith("gen-shop-") and len(shop["secret"]) >= 24
+        erp = admin.post("/accounts/gen/authentications", json={"label": "erp"})
+        assert erp.status_code == 201
+        assert admin.post("/accounts/gen/authentications", json={"label": "erp"}).status_code == 400
+        with signed(sim, shop["key"], shop["secret"]) as api:
+            assert api.get("/contact/properties/list").status_code == 200
+            rotated = admin.post("/accounts/gen/authentications/shop/rotate").json()
+            assert rotated["secret"] != shop["secret"] and rotated["key"] == shop["key"]
+            assert api.get("/contact/properties/list").status_code == 401  # the old secret
+        with signed(sim, rotated["key"], rotated["secret"]) as api:
+            assert api.get("/contact/properties/list").status_code == 200
+            assert admin.delete("/accounts/gen/authentications/shop").status_code == 204
+            assert api.get("/contact/properties/list").json()["errorType"] == "AUTH_NOT_FOUND"
+        assert admin.delete("/accounts/gen/authentications/shop").status_code == 404
+
+
+def test_reset_empties_an_account_and_keeps_its_keys(sim: Sim) -> None:
+    with sim.admin() as admin, sim.client() as api:
+        assert api.get("/contact/1001").status_code == 200
+        assert admin.post("/accounts/demo/reset").status_code == 204
+        assert api.get("/contact/1001").status_code == 404
+        assert admin.get("/accounts/demo").json()["contactCount"] == 0
+    with sim.client("shared-webshop") as other:
+        assert other.get("/contact/42").status_code == 200  # other accounts keep theirs
+
+
+def test_delete_removes_the_account_and_its_keys(sim: Sim) -> None:
+    with sim.admin() as admin, sim.client("shared-crm") as api:
+        assert admin.delete("/accounts/demo-shared-id").status_code == 204
+        assert api.get("/contact/42").json()["errorType"] == "AUTH_NOT_FOUND"
+        assert admin.delete("/accounts/demo-shared-id").status_code == 404
+    assert sim.table("SELECT count(*) FROM contact_ids WHERE value = '42'") == [(0,)]
+
+
+def test_a_snapshot_round_trips_exactly(sim: Sim) -> None:
+    with sim.client() as api:
+        api.post(
+            "/contact",
+            json={
+                "update": True,
+                "contact": {
+                    "externalId": "snap-1",
+                    "properties": {
+                        "email": "s@example.com",
+                        "permissions": [{"bit": 2, "enabled": True}],
+                    },
+                    "channels": [{"name": "SMS", "value": True}],
+                },
+            },
+        )
+        api.put("/contact/anonymize/1002")
+        before_read = api.get("/contact/snap-1").json()
+    with sim.admin() as admin:
+        first = admin.get("/snapshot", params={"account": "demo"}).json()
+        assert admin.delete("/accounts/demo").status_code == 204
+        assert admin.post("/snapshot", json=first).status_code == 204
+        second = admin.get("/snapshot", params={"account": "demo"}).json()
+        assert second == first
+        assert admin.post("/snapshot", json=first).status_code == 204  # replaces, same again
+        assert admin.get("/snapshot", params={"account": "demo"}).json() == first
+    with sim.client() as api:
+        assert api.get("/contact/snap-1").json() == before_read
+        anonymized = api.get("/contact/1002").json()["properties"]
+    assert anonymized and all(isinstance(v, list) for v in anonymized.values())  # set options only
+
+
+def test_a_bad_snapshot_changes_nothing(sim: Sim) -> None:
+    with sim.admin() as admin:
+        before = admin.get("/snapshot").json()
+        broken = {"accounts": [{**before["accounts"][0], "contacts": [{"ids": {}}]}]}
+        refused = admin.post("/snapshot", json=broken)
+        assert refused.status_code == 400 and "contacts" in refused.json()["message"]
+        assert admin.get("/snapshot").json() == before
