@@ -186,6 +186,16 @@ class State:
                 entry["mailing"] = bounce.mailing
             bounces_out.append(entry)
         return {
+            **self.account_settings(conn, account),
+            "properties": [p.to_json() for p in account.properties],
+            "contacts": contacts_out,
+            "bounces": bounces_out,
+        }
+
+    @staticmethod
+    def account_settings(conn: sqlite3.Connection, account: Account) -> dict[str, Any]:
+        """An account's settings and authentications, as fixtures and the admin API show them."""
+        return {
             "name": account.name,
             "idFields": list(account.id_fields),
             "dedupRules": [list(rule) for rule in account.dedup_rules],
@@ -195,9 +205,6 @@ class State:
                 {"label": a.label, "key": a.key, "secret": a.secret, "idField": a.id_field}
                 for a in authentications(conn, account)
             ],
-            "properties": [p.to_json() for p in account.properties],
-            "contacts": contacts_out,
-            "bounces": bounces_out,
         }
 
     def load_snapshot(self, document: dict[str, Any]) -> None:

@@ -81,15 +81,7 @@ def _account_view(conn: Any, account: Account) -> dict[str, Any]:
     count = conn.execute(
         "SELECT count(*) FROM contacts WHERE account_id = ?", (account.id,)
     ).fetchone()[0]
-    return {
-        "name": account.name,
-        "idFields": list(account.id_fields),
-        "dedupRules": [list(rule) for rule in account.dedup_rules],
-        "visibilityLag": account.lag.to_json(),
-        "listShape": account.list_shape,
-        "authentications": [_auth_view(a) for a in authentications(conn, account)],
-        "contactCount": count,
-    }
+    return {**services().state.account_settings(conn, account), "contactCount": count}
 
 
 @_route("/accounts", "listAccounts", "GET")
