@@ -4,14 +4,15 @@ Accepted (all seen in public clients): a date alone; a date-time without zone, r
 Europe/Amsterdam local time (the vendor's own connector declares that zone); with ``Z`` or an
 offset (``+02:00``, ``+0200``, or a space where a client did not encode ``+``); with fractional
 seconds. A date alone means the start of that day for ``fromDate`` and its end for ``toDate``.
-Both bounds are inclusive.
+Both bounds are inclusive. Instants beyond what a date can hold (before 0001-01-01 or after
+9999-12-31 in UTC, e.g. a ``toDate`` of 9999-12-31 meaning "no end") are clamped to those limits.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from simulator.errors import SpotlerError
@@ -33,34 +34,53 @@ def parse_instant_ms(value: str, *, name: str = "date", end_of_day: bool = False
             raise ValueError(value)
         day = date.fromisoformat(match["date"])
         if match["time"] is None:
-            moment = datetime.combine(day, time(), AMSTERDAM)
-            if end_of_day:
-                moment = datetime.combine(day + timedelta(days=1), time(), AMSTERDAM)
-                return _epoch_ms(moment) - 1
-            return _epoch_ms(moment)
+            if not end_of_day:
+                return _clamped(datetime.combine(day, time(), AMSTERDAM))
+            if day == date.max:
+                return _MAX_MS
+            return _clamped(datetime.combine(day + timedelta(days=1), time(), AMSTERDAM)) - 1
         clock = time.fromisoformat(match["time"])
         micros = int((match["frac"] or ".0")[1:7].ljust(6, "0"))
         naive = datetime.combine(day, clock).replace(microsecond=micros)
-        zone = match["zone"]
-        if zone is None:
-            return _epoch_ms(naive.replace(tzinfo=AMSTERDAM))
-        if zone == "Z":
-            return _epoch_ms(naive.replace(tzinfo=UTC))
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return _epoch_ms(naive.replace(tzinfo=UTC) - sign * offset)
+        return _clamped(naive.replace(tzinfo=_zone(match["zone"])))
     except ValueError:
         raise SpotlerError.invalid_params(f"Invalid {name} {value!r}: {FORMAT_HINT}") from None
 
 
+def _zone(text: str | None) -> tzinfo:
+    """Amsterdam when there is no zone, else UTC or the offset; impossible offsets are refused."""
+    if text is None:
+        return AMSTERDAM
+    if text == "Z":
+        return UTC
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    sign = -1 if text[0] == "-" else 1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def _epoch_ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    # Subtracting aware datetimes never leaves the datetime range, unlike converting to UTC.
+    return (moment - _EPOCH) // _MS
+
+
+_MIN_MS = _epoch_ms(datetime.min.replace(tzinfo=UTC))
+_MAX_MS = _epoch_ms(datetime.max.replace(tzinfo=UTC))
+
+
+def _clamped(moment: datetime) -> int:
+    return min(max(_epoch_ms(moment), _MIN_MS), _MAX_MS)
 
 
 def iso_utc(epoch_ms: int) -> str:
     """An instant as ISO 8601 in UTC with milliseconds, for admin answers and logs."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    moment = _EPOCH + epoch_ms * _MS  # exact, unlike a float timestamp
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -176,3 +176,39 @@ def test_the_fixture_bounce_is_listed(sim: Sim) -> None:
     assert [(b["type"], b["contact"]["externalId"]) for b in page["bounces"]] == [
         ("HARDBOUNCE", "1005")
     ]
+
+
+@pytest.mark.parametrize("path", ["/contact/updates/list", "/contact/bounces/list"])
+@pytest.mark.parametrize(
+    ("from_date", "to_date"),
+    [
+        ("2026-11-01", "9999-12-31"),  # "no end": the day after 9999-12-31 does not exist
+        ("0001-01-01T00:00:00+14:00", "2026-11-03"),  # before year 1 in UTC
+        ("2026-11-01", "9999-12-31T23:59:59-14:00"),  # after year 9999 in UTC
+        ("0001-01-01", "9999-12-31T23:59:59.999999999Z"),
+    ],
+)
+def test_bounds_at_the_ends_of_the_calendar_mean_no_bound(
+    sim: Sim, path: str, from_date: str, to_date: str
+) -> None:
+    # schemathesis found these answering 500: converting them to UTC left the datetime range.
+    freeze(sim)
+    with sim.client() as api:
+        write(api, "7006", email="far@example.com")
+        advance(sim, 600)  # past any visibility lag of the demo account
+        answer = api.get(path, params={"fromDate": from_date, "toDate": to_date})
+        assert answer.status_code == 200, answer.text
+        if path == "/contact/updates/list":
+            assert "7006" in [c["externalId"] for c in answer.json()["contacts"]]
+
+
+@pytest.mark.parametrize("offset", ["+99:99", "+01:60", "-24:00"])
+def test_an_impossible_offset_is_refused(sim: Sim, offset: str) -> None:
+    with sim.client() as api:
+        answer = api.get(
+            "/contact/updates/list",
+            params={"fromDate": f"2026-11-02T12:00:00{offset}", "toDate": "2026-11-03"},
+        )
+    assert answer.status_code == 400
+    assert answer.json()["errorType"] == "INVALID_PARAMS"
+    assert "fromDate" in answer.json()["message"] and "+02:00" in answer.json()["message"]

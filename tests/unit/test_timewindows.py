@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.domain.timewindows import AMSTERDAM, Window, parse_instant_ms
+from simulator.domain.timewindows import AMSTERDAM, Window, iso_utc, parse_instant_ms
 from simulator.errors import SpotlerError
 
 
@@ -45,6 +45,8 @@ def test_accepted_forms(value: str, expected: int) -> None:
         "2026-01-15T25:00:00",
         "15-01-2026",
         "2026-01-15T12:00:00+2",
+        "2026-01-15T12:00:00+01:60",
+        "2026-01-15T12:00:00+24:00",
     ],
 )
 def test_refused_forms_name_the_parameter_and_the_format(value: str) -> None:
@@ -70,4 +72,20 @@ def test_any_instant_with_any_offset_reads_back_to_the_same_millisecond(
 ) -> None:
     moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     shifted = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
-    assert parse_instant_ms(shifted.isoformat()) == int(moment.timestamp() * 1000)
+    exact = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert parse_instant_ms(shifted.isoformat()) == exact  # not a float timestamp: it rounds
+
+
+@pytest.mark.parametrize(
+    ("value", "end_of_day", "expected"),
+    [
+        ("9999-12-31", True, "9999-12-31T23:59:59.999Z"),
+        ("9999-12-31T23:59:59-14:00", False, "9999-12-31T23:59:59.999Z"),
+        ("0001-01-01T00:00:00+14:00", False, "0001-01-01T00:00:00.000Z"),
+        ("0001-01-01", False, "0001-01-01T00:00:00.000Z"),
+    ],
+)
+def test_instants_beyond_the_calendar_are_clamped_to_its_ends(
+    value: str, end_of_day: bool, expected: str
+) -> None:
+    assert iso_utc(parse_instant_ms(value, end_of_day=end_of_day)) == expected
