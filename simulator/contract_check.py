@@ -104,8 +104,12 @@ def check_response(
 
 
 def _json(op: contracts.Operation, body: bytes) -> Any:
-    try:
-        return json.loads(body)
+    try:  # strict: NaN and Infinity, which Python would read, are no JSON
+        return json.loads(
+            body,
+            parse_constant=validation.refuse_non_json_constant,
+            parse_float=validation.finite_float,
+        )
     except ValueError:
         raise ContractViolation(f"{op.operation_id} answered a body that is not JSON") from None
 

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from simulator.config import API_PREFIXES
 from simulator.domain.faults import Call, FaultRule
@@ -34,25 +35,6 @@ class DropConnection(Exception):
     """Answer nothing: close the connection with a reset."""
 
 
-def rule_from_document(fault_id: int, doc: dict[str, Any], parse_ms: Any) -> FaultRule:
-    match = doc.get("match", {})
-    window = doc.get("window")
-    return FaultRule(
-        id=fault_id,
-        effect=doc["effect"],
-        method=match.get("method"),
-        path=match.get("path"),
-        account=match.get("account"),
-        label=match.get("label"),
-        probability=float(doc.get("probability", 1.0)),
-        seed=int(doc.get("seed", 0)),
-        first=doc.get("first"),
-        after=doc.get("after"),
-        window=(parse_ms(window["from"]), parse_ms(window["to"])) if window else None,
-        description=doc.get("description", ""),
-    )
-
-
 def _is_api_call() -> bool:
     return request.path.startswith(API_PREFIXES)
 
@@ -66,8 +48,6 @@ def _api_path() -> str:
 
 def apply_faults() -> None:
     """Run the fault rules for the authenticated call in ``g.caller``; the first that fires wins."""
-    from simulator.domain.timewindows import parse_instant_ms
-
     state = services().state
     caller = g.caller
     rule_template = request.url_rule.rule if request.url_rule else None
@@ -82,7 +62,7 @@ def apply_faults() -> None:
         )
         fired: tuple[FaultRule, int] | None = None
         for fault_id, doc, _, _ in fault_store.all_faults(conn):
-            rule = rule_from_document(fault_id, doc, parse_instant_ms)
+            rule = FaultRule.from_document(fault_id, doc)
             if not rule.matches(call):
                 continue
             number = fault_store.count_match(conn, fault_id)
@@ -209,13 +189,20 @@ def _record(response: Response) -> None:
                     "duration_ms": (time.perf_counter() - g.get("started", time.perf_counter()))
                     * 1000,
                     "request_headers": json.dumps(headers),
-                    "request_body": _clip(request.get_data(cache=True)),
+                    "request_body": _request_body(),
                     "response_body": _clip(body),
                     "base_string": failure.base_string if failure else None,
                 },
             )
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
+
+
+def _request_body() -> str:
+    try:
+        return _clip(request.get_data(cache=True))
+    except RequestEntityTooLarge:
+        return f"(not kept: {request.content_length} bytes is over the size limit)"
 
 
 def _signed_key() -> str | None:

@@ -8,6 +8,7 @@ a message that names the field and says what was expected. No handler checks a f
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -78,6 +79,23 @@ def _missing(param: Parameter) -> str:
     return f"{param.location} parameter {param.name} is required" + (f": {hint}" if hint else "")
 
 
+_TOO_DEEP = "the body is nested too deeply to be checked: send a flatter document"
+
+
+def refuse_non_json_constant(constant: str) -> Any:
+    """Python reads NaN and Infinity, JSON has no such values: storing one would make every
+    later answer with it unreadable to a JSON client."""
+    raise ValueError(f"{constant} is not a JSON value; send a number, or null")
+
+
+def finite_float(text: str) -> float:
+    """A JSON number; one too large for a double (1e400) would be stored as Infinity."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text} is too large; send at most 1.7e308")
+    return number
+
+
 def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
     """The parsed, validated JSON body, or None for an operation that takes none."""
     if not op.body_validators:
@@ -97,20 +115,26 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
             f"the body is sent as {media!r}; send it as application/json with a JSON document",
         )
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        detail = (
-            f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
+        document = json.loads(
+            raw, parse_constant=refuse_non_json_constant, parse_float=finite_float
         )
+    except RecursionError:
+        raise SpotlerError.invalid_params(_TOO_DEEP) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            detail = f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        else:
+            detail = "" if isinstance(exc, UnicodeDecodeError) else f" ({exc})"
         raise SpotlerError.invalid_params(
             f"the body is not valid JSON{detail}: fix the document"
         ) from None
     validator = op.body_validators.get("application/json") or next(
         iter(op.body_validators.values())
     )
-    error = best_match(validator.iter_errors(document))
+    try:
+        error = best_match(validator.iter_errors(document))
+    except RecursionError:
+        raise SpotlerError.invalid_params(_TOO_DEEP) from None
     if error is not None:
         raise SpotlerError.invalid_params(f"{_where('body', error)}: {error.message}")
     return document

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from simulator.domain.timewindows import parse_instant_ms
+from simulator.errors import SpotlerError
+
 EFFECTS = ("status", "rateLimit", "latency", "hang", "reset", "malformed", "lostResponse")
 
 
@@ -44,6 +47,26 @@ class FaultRule:
     window: tuple[int, int] | None = None  # simulated epoch ms, inclusive
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, fault_id: int, doc: dict[str, Any]) -> FaultRule:
+        """A rule from its admin document (already valid against ``FaultRule``)."""
+        match = doc.get("match", {})
+        window = doc.get("window")
+        return cls(
+            id=fault_id,
+            effect=doc["effect"],
+            method=match.get("method"),
+            path=match.get("path"),
+            account=match.get("account"),
+            label=match.get("label"),
+            probability=float(doc.get("probability", 1.0)),
+            seed=int(doc.get("seed", 0)),
+            first=doc.get("first"),
+            after=doc.get("after"),
+            window=_window(window) if window else None,
+            description=doc.get("description", ""),
+        )
 
     @property
     def kind(self) -> str:
@@ -76,3 +99,17 @@ class FaultRule:
         high = float(self.effect.get("maxMs", low))
         drawn = random.Random(f"{self.seed}:latency:{match_number}").uniform(low, high)
         return drawn / 1000
+
+
+def _window(window: dict[str, str]) -> tuple[int, int]:
+    start = parse_instant_ms(window["from"], name="window.from")
+    end = parse_instant_ms(window["to"], name="window.to", end_of_day=True)
+    if start > end:
+        raise SpotlerError.invalid_params("window.from is after window.to: swap them")
+    return start, end
+
+
+def check_fault_rule(document: dict[str, Any]) -> None:
+    """What the schema cannot check of a rule document: a window must be readable, in order."""
+    if document.get("window"):
+        _window(document["window"])

@@ -36,6 +36,34 @@ def test_malformed_json(sim: Sim, before: list) -> None:  # type: ignore[type-ar
     assert sim.table(STATE) == before
 
 
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_nan_and_infinity_are_not_json(sim: Sim, before: list, constant: bytes) -> None:  # type: ignore[type-arg]
+    # Python's json reads them; once stored, every answer with that contact was unreadable JSON.
+    raw = b'{"update": true, "contact": {"externalId": "1001", "properties": {"city": %s}}}'
+    with sim.client() as api:
+        body = assert_refused(
+            api.post(
+                "/contact", content=raw % constant, headers={"Content-Type": "application/json"}
+            ),
+            400,
+        )
+        assert constant.decode().lstrip("-") in body["message"]
+        assert b"NaN" not in api.get("/contact/1001").content
+        assert b"Infinity" not in api.get("/contact/1001").content
+    assert sim.table(STATE) == before
+
+
+def test_a_deeply_nested_body_is_refused_not_a_500(sim: Sim, before: list) -> None:  # type: ignore[type-arg]
+    with sim.client() as api:
+        for depth in (5_000, 100_000):  # past the recursion limit of Python's json
+            raw = b'{"contact": {"externalId": "1", "properties": {"city": %s}}}' % (
+                b"[" * depth + b"]" * depth
+            )
+            answer = api.post("/contact", content=raw, headers={"Content-Type": "application/json"})
+            assert "nested too deeply" in assert_refused(answer, 400)["message"]
+    assert sim.table(STATE) == before
+
+
 def test_wrong_content_type(sim: Sim, before: list) -> None:  # type: ignore[type-arg]
     with sim.client() as api:
         body = assert_refused(
@@ -112,6 +140,9 @@ def test_body_over_the_limit_is_413(sim: Sim, before: list) -> None:  # type: ig
             api.post("/contact", content=huge, headers={"Content-Type": "application/json"}), 413
         )
     assert sim.table(STATE) == before
+    with sim.admin() as admin:
+        [entry] = admin.get("/requests", params={"status": 413}).json()["requests"]
+    assert "over the size limit" in entry["requestBody"]
 
 
 def test_an_unexpected_failure_is_a_spotler_500_not_a_traceback(sim: Sim) -> None:
