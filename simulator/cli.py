@@ -12,6 +12,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from simulator import admin_cli
+from simulator.admin_client import AdminError
 from simulator.config import API_PREFIXES, DEFAULT_FIXTURE, Config
 from simulator.errors import SpotlerError
 from simulator.state import State
@@ -56,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         help="debug also logs every request and the server's base string of refused signatures",
     )
     serve.set_defaults(run=serve_command)
+
+    serve.add_argument(
+        "--scenario",
+        help="apply a scenario file at start, e.g. fixtures/scenarios/late-updates.yaml",
+    )
+    admin_cli.register(commands)
 
     check = commands.add_parser(
         "contract-test",
@@ -124,6 +132,9 @@ def serve_command(args: argparse.Namespace) -> int:
         state = State(Database(db_path))
         if config.fixture_path and not state.has_accounts():
             state.load_fixture_file(config.fixture_path)
+        if args.scenario:
+            applied = state.apply_scenario(admin_cli.read_document(args.scenario))
+            console.print(f"scenario [bold]{applied['name']}[/bold] applied")
         base = f"http://{config.host}:{config.port}"
         console.print(
             f"spotler-sim serving the Spotler REST API at [bold]{base}{API_PREFIXES[0]}/[/bold]"
@@ -139,8 +150,8 @@ def serve_command(args: argparse.Namespace) -> int:
         )
         state.db.close()
         GunicornServer(config).run()
-    except SpotlerError as error:
-        console.print(f"[red]Cannot start:[/red] {error.message}")
+    except (SpotlerError, AdminError) as error:
+        console.print(f"[red]Cannot start:[/red] {error}")
         return 2
     finally:
         if temp_dir:
@@ -149,20 +160,19 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def contract_test_command(args: argparse.Namespace) -> int:
-    import httpx
-
-    from simulator.contract_test import render, run
+    from simulator.contract_test import operation_filter, probe, render, run
 
     if args.max_examples < 1:
-        console.print("[red]--max-examples must be 1 or more[/red]")
+        console.print("[red]--max-examples must be 1 or more[/red], e.g. --max-examples 20")
         return 2
     try:
-        httpx.get(args.base_url, timeout=5)
-    except httpx.HTTPError as exc:
-        console.print(
-            f"[red]Cannot reach {args.base_url}:[/red] {exc}. Start the simulator "
-            f"([bold]spotler-sim serve[/bold]) or check the URL."
-        )
+        operation_filter(args.operations)
+    except ValueError as exc:
+        console.print(str(exc), style="red", markup=False)
+        return 2
+    problem = probe(args.base_url, args.key, args.secret)
+    if problem:
+        console.print(problem, style="red", markup=False)
         return 2
     report = run(
         args.base_url,

@@ -15,8 +15,9 @@ from typing import Any
 
 import contracts
 from simulator.domain import contacts, properties
-from simulator.domain.accounts import account_spec
-from simulator.domain.clock import ClockState
+from simulator.domain.accounts import account_spec, patched
+from simulator.domain.clock import ClockState, clock_from_request
+from simulator.domain.faults import check_fault_rule
 from simulator.domain.model import Account, Caller
 from simulator.domain.timewindows import iso_utc, parse_instant_ms
 from simulator.errors import SpotlerError
@@ -28,9 +29,11 @@ from simulator.store.accounts import (
     delete_account,
     insert_account,
     secret_for,
+    update_account,
 )
 from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
+from simulator.store.faults import add_fault, clear_faults
 
 
 def _wall_ms() -> int:
@@ -87,19 +90,20 @@ class State:
 
     def load_fixture(self, document: dict[str, Any]) -> None:
         """Create the accounts of a fixture document, all or nothing."""
-        self._check_fixture(document)
+        self._check(document)
         with self.db.write() as conn:
             for raw in document["accounts"]:
                 self.create_account(conn, raw)
 
     @staticmethod
-    def _check_fixture(document: dict[str, Any]) -> None:
-        error = next(
-            iter(contracts.schema_validator("Fixture", contracts.ADMIN).iter_errors(document)), None
-        )
+    def _check(document: dict[str, Any], schema: str = "Fixture") -> None:
+        validator = contracts.schema_validator(schema, contracts.ADMIN)
+        error = next(iter(validator.iter_errors(document)), None)
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-            raise SpotlerError.invalid_params(f"fixture is invalid at {where}: {error.message}")
+            raise SpotlerError.invalid_params(
+                f"{schema.lower()} is invalid at {where}: {error.message}"
+            )
 
     def create_account(self, conn: sqlite3.Connection, raw: dict[str, Any]) -> Account:
         """One account of a fixture document (already valid), inside the caller's transaction."""
@@ -207,9 +211,33 @@ class State:
             ],
         }
 
+    def apply_scenario(self, scenario: dict[str, Any]) -> dict[str, Any]:
+        """Apply the accounts, settings, clock and faults of a scenario document."""
+        self._check(scenario, "Scenario")
+        if scenario.get("accounts"):
+            self.load_snapshot({"accounts": scenario["accounts"]})
+        fault_ids = []
+        with self.db.write() as conn:
+            for change in scenario.get("settings", []):
+                update_account(
+                    conn, patched(self.account(conn, change["account"]), change["patch"])
+                )
+            if "clock" in scenario:
+                write_clock(conn, clock_from_request(scenario["clock"]))
+            if not scenario.get("keepFaults", False):
+                clear_faults(conn)
+            for rule in scenario.get("faults", []):
+                check_fault_rule(rule)
+                fault_ids.append(add_fault(conn, rule))
+        return {
+            "name": scenario["name"],
+            "accounts": [a["name"] for a in scenario.get("accounts", [])],
+            "faults": fault_ids,
+        }
+
     def load_snapshot(self, document: dict[str, Any]) -> None:
         """Load a fixture document, replacing accounts of the same name; all or nothing."""
-        self._check_fixture(document)
+        self._check(document)
         with self.db.write() as conn:
             for raw in document["accounts"]:
                 existing = account_by_name(conn, raw["name"])

@@ -18,6 +18,7 @@ import contracts
 from simulator import validation
 from simulator.domain.accounts import AuthSpec, auth_spec, new_secret, patched
 from simulator.domain.clock import ClockState, clock_from_request
+from simulator.domain.faults import check_fault_rule
 from simulator.domain.model import Account, Authentication
 from simulator.domain.paging import Page, PageRequest
 from simulator.domain.timewindows import iso_utc, parse_instant_ms
@@ -221,6 +222,11 @@ def _clock_view(clock: ClockState, wall_ms: int) -> dict[str, Any]:
     return view
 
 
+@_route("/scenario", "applyScenario", "POST")
+def apply_scenario() -> Response:
+    return jsonify(services().state.apply_scenario(g.body))
+
+
 @_route("/clock", "getClock", "GET")
 def get_clock() -> Response:
     state = services().state
@@ -259,9 +265,7 @@ def list_faults() -> Response:
 @_route("/faults", "addFault", "POST")
 def add_fault() -> tuple[Response, int]:
     state = services().state
-    for name in ("from", "to"):  # a window must be readable before it is stored
-        if "window" in g.body:
-            parse_instant_ms(g.body["window"][name], name=f"window.{name}")
+    check_fault_rule(g.body)
     with state.db.write() as conn:
         fault_id = fault_store.add_fault(conn, g.body)
     return jsonify(_fault_view(fault_id, g.body, 0, 0)), 201
