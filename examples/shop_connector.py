@@ -15,7 +15,9 @@ import httpx
 MARGIN = timedelta(minutes=10)
 
 
-def push_customer(api: httpx.Client, customer: dict[str, Any]) -> None:
+def push_customer(api: httpx.Client, customer: dict[str, Any], attempts: int = 3) -> None:
+    """Upsert a customer; a 5xx or a broken connection is tried again (an upsert is safe to
+    repeat), up to ``attempts`` times."""
     body = {
         "update": True,
         "purge": False,
@@ -24,7 +26,16 @@ def push_customer(api: httpx.Client, customer: dict[str, Any]) -> None:
             "properties": {"email": customer["email"], "firstName": customer["first_name"]},
         },
     }
-    api.post("/contact", json=body).raise_for_status()
+    for attempt in range(1, attempts + 1):
+        try:
+            answer = api.post("/contact", json=body)
+        except httpx.TransportError:
+            if attempt == attempts:
+                raise
+            continue
+        if answer.status_code < 500 or attempt == attempts:
+            answer.raise_for_status()
+            return
 
 
 def changed_contacts(

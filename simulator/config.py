@@ -10,6 +10,9 @@ from pathlib import Path
 DEFAULT_FIXTURE = Path(__file__).parent / "fixtures" / "demo.json"
 
 API_PREFIXES = ("/integrationservice-1.1.0", "/integrationservice")
+# Set on every answer an injected fault shaped: "<rule id> <effect>". Such answers are off the
+# contract on purpose, so the contract checker leaves them alone.
+FAULT_HEADER = "X-Spotler-Sim-Fault"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ Installing spotler-sim makes two fixtures available in any project:
 ``spotler_sim``
     A live simulator (real HTTP on 127.0.0.1, a free port, one per test session) and a fresh
     account of its own for each test: ``base_url``, ``key`` and ``secret`` to configure the
-    connector with, and helpers to seed contacts, record bounces, set the visibility lag and
-    move the simulated clock.
+    connector with; ``faults.add(...)`` to make calls fail, ``clock.freeze/advance(...)``,
+    ``journal.count(...)``/``journal.assert_called(...)`` to see what reached the simulator,
+    ``snapshot()`` for the account's whole state, and helpers to seed contacts, record
+    bounces and set the visibility lag. Faults and the clock are put back after each test.
 ``spotler_contract``
     Checks any request/response pair against the Spotler contract; ``hook`` plugs it into an
     httpx client so every answer your connector receives is checked.
@@ -27,6 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,7 @@ import httpx
 import pytest
 
 from client.auth import OAuth1Auth
+from simulator.admin_client import AdminClient
 from simulator.config import API_PREFIXES
 from simulator.contract_check import (
     ContractViolation,
@@ -44,25 +48,6 @@ from simulator.contract_check import (
 
 API = API_PREFIXES[0]
 ID_FIELD = "externalCustomerId"
-STANDARD_PROPERTIES: list[dict[str, Any]] = [
-    {"name": "email", "type": "email", "description": "E-mail address"},
-    {"name": "firstName", "type": "string", "description": "First name"},
-    {"name": "lastName", "type": "string", "description": "Last name"},
-    {"name": "gender", "type": "gender", "description": "Gender (M or F)"},
-    {"name": "birthday", "type": "birthdate", "description": "Date of birth"},
-    {"name": "city", "type": "string", "description": "City"},
-    {"name": "postalCode", "type": "postcode", "description": "Postcode"},
-    {"name": "mobile", "type": "mobNr", "description": "Mobile number"},
-    {
-        "name": "permissions",
-        "type": "set",
-        "description": "Permissions",
-        "entries": [
-            {"bit": 1, "description": "Nieuwsbrief", "rank": 1},
-            {"bit": 2, "description": "Aanbiedingen", "rank": 2},
-        ],
-    },
-]
 
 
 # ---- the server ----------------------------------------------------------------------------
@@ -110,6 +95,7 @@ def serving(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Ser
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            process.wait()
             raise RuntimeError(f"spotler-sim serve did not start:\n{log.read_text()}")
         time.sleep(0.1)
     try:
@@ -120,9 +106,143 @@ def serving(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Ser
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 # ---- one account per test ------------------------------------------------------------------
+
+
+# Effect options a test may write in snake case; the admin API spells them in camel case.
+_EFFECT_NAMES = {"error_type": "errorType", "retry_after": "retryAfter", "max_ms": "maxMs"}
+
+
+class Faults:
+    """Fault rules for this test's account; every rule added here is removed after the test."""
+
+    def __init__(self, admin: AdminClient, account: str) -> None:
+        self._admin = admin
+        self._account = account
+        self._added: list[int] = []
+
+    def add(
+        self,
+        effect: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        label: str | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        first: int | None = None,
+        after: int | None = None,
+        window: tuple[str, str] | None = None,
+        **options: Any,
+    ) -> int:
+        """Add a rule and return its id, e.g. ``add("status", status=503, path="/contact")``.
+
+        ``effect`` is one of status, rateLimit, latency, hang, reset, malformed, lostResponse;
+        ``options`` are the effect's settings (status, error_type, message, retry_after, ms,
+        max_ms, seconds). The rule only matches calls made with this test's account.
+        """
+        match = {"account": self._account, "method": method, "path": path, "label": label}
+        rule: dict[str, Any] = {
+            "effect": {"type": effect, **{_EFFECT_NAMES.get(k, k): v for k, v in options.items()}},
+            "match": {k: v for k, v in match.items() if v is not None},
+        }
+        for name, value in (("probability", probability), ("seed", seed), ("first", first),
+                            ("after", after)):  # fmt: skip
+            if value is not None:
+                rule[name] = value
+        if window is not None:
+            rule["window"] = {"from": window[0], "to": window[1]}
+        fault_id = int(self._admin.add_fault(rule)["id"])
+        self._added.append(fault_id)
+        return fault_id
+
+    def list(self) -> list[dict[str, Any]]:
+        """This test's rules, with how often each matched and fired."""
+        return [f for f in self._admin.faults() if f["id"] in self._added]
+
+    def remove(self, fault_id: int) -> None:
+        self._admin.remove_fault(fault_id)
+        self._added.remove(fault_id)
+
+    def clear(self) -> None:
+        for fault_id in list(self._added):
+            self.remove(fault_id)
+
+
+class Clock:
+    """The simulator's clock (shared by every account: set back to real time after the test)."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin = admin
+
+    def freeze(self, at: str | datetime) -> None:
+        """Stop the clock at an instant: ``datetime`` or ISO 8601 such as 2026-11-02T12:00:00Z."""
+        self._admin.set_clock({"frozenAt": at.isoformat() if isinstance(at, datetime) else at})
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0) -> None:
+        self._admin.advance_clock(seconds + 60 * minutes + 3600 * hours)
+
+    def offset(self, seconds: float) -> None:
+        """Run with the wall clock, shifted by ``seconds``."""
+        self._admin.set_clock({"offsetSeconds": seconds})
+
+    def real(self) -> None:
+        self._admin.set_clock({"mode": "real"})
+
+    def now(self) -> datetime:
+        """The simulated time."""
+        return datetime.fromtimestamp(self.now_ms() / 1000, UTC)
+
+    def now_ms(self) -> int:
+        return int(self._admin.clock()["nowMs"])
+
+
+class Journal:
+    """The calls this test's account made, newest first."""
+
+    def __init__(self, admin: AdminClient, account: str) -> None:
+        self._admin = admin
+        self._account = account
+
+    def entries(
+        self, method: str | None = None, path: str | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Journal entries; ``path`` may be a glob (``/contact/*``); other filters: status,
+        operation, label, fault (a rule id or "any"), since, until."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._admin.requests(
+                account=self._account, method=method, path=path, after=len(found),
+                pageSize=1000, **filters,
+            )  # fmt: skip
+            found += page["requests"]
+            if len(page["requests"]) < 1000:
+                return found
+
+    def count(self, method: str | None = None, path: str | None = None, **filters: Any) -> int:
+        return self._admin.count(account=self._account, method=method, path=path, **filters)
+
+    def assert_called(
+        self, method: str, path: str, *, times: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Fail unless ``method path`` reached the simulator (``times`` times, if given);
+        the message lists what did arrive. Returns the matching entries, newest first."""
+        matching = self.entries(method, path, **filters)
+        if (times is None and matching) or (times is not None and len(matching) == times):
+            return matching
+        expected = "at least once" if times is None else f"{times} time(s)"
+        seen = "\n".join(
+            f"  {e['method']} {e['path']} -> {e['status'] or 'dropped'}"
+            + (f" (fault {e['fault']} {e['faultEffect']})" if e["fault"] else "")
+            for e in reversed(self.entries()[:50])
+        )
+        raise AssertionError(
+            f"expected {method} {path} {expected} with {filters or 'no other filter'}, "
+            f"found {len(matching)}; the calls that arrived, oldest first:\n{seen or '  none'}"
+        )
 
 
 @dataclass
@@ -136,6 +256,12 @@ class SpotlerSim:
     id_field: str = ID_FIELD
     _clients: list[httpx.Client] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.admin = AdminClient(self.server.base)
+        self.faults = Faults(self.admin, self.account)
+        self.clock = Clock(self.admin)
+        self.journal = Journal(self.admin, self.account)
+
     @property
     def base_url(self) -> str:
         """The API base URL to configure your connector with."""
@@ -148,52 +274,37 @@ class SpotlerSim:
         self._clients.append(made)
         return made
 
-    def _admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.server.base}/__admin{path}", json=body)
-        if response.status_code >= 400:
-            raise AssertionError(
-                f"admin call {method} {path} failed ({response.status_code}): {response.text}"
-            )
-        return response.json() if response.content else None
-
     def seed_contacts(self, *contacts: dict[str, Any]) -> None:
         """Add contacts directly: each ``{"externalId": ..., "properties": {...}}``."""
         seeds = [
             {"ids": {self.id_field: str(c["externalId"])}, "properties": c.get("properties", {})}
             for c in contacts
         ]
-        self._admin("POST", f"/accounts/{self.account}/contacts", seeds)
+        self.admin.seed_contacts(self.account, seeds)
 
     def add_bounce(self, external_id: str, kind: str = "HARDBOUNCE", at: str | None = None) -> None:
         """Record a bounce of a contact (now, or at an ISO instant)."""
         bounce: dict[str, Any] = {"idField": self.id_field, "externalId": external_id, "type": kind}
         if at is not None:
             bounce["date"] = at
-        self._admin("POST", f"/accounts/{self.account}/bounces", bounce)
+        self.admin.add_bounce(self.account, bounce)
 
     def set_lag(self, seconds: float) -> None:
         """Changes show in the updates/bounces lists ``seconds`` after they happen."""
         lag = {"mode": "fixed", "seconds": seconds} if seconds else {"mode": "none"}
-        self._admin("PATCH", f"/accounts/{self.account}", {"visibilityLag": lag})
+        self.admin.patch_account(self.account, {"visibilityLag": lag})
 
-    def freeze_clock(self, at: str) -> None:
-        """Stop the simulated clock at an ISO 8601 instant, e.g. ``2026-11-02T12:00:00Z``."""
-        self._admin("PUT", "/clock", {"frozenAt": at})
-
-    def advance_clock(self, seconds: float) -> None:
-        self._admin("POST", "/clock/advance", {"seconds": seconds})
-
-    def real_clock(self) -> None:
-        self._admin("PUT", "/clock", {"mode": "real"})
-
-    def now_ms(self) -> int:
-        """The simulated time, in epoch milliseconds."""
-        return int(self._admin("GET", "/clock")["nowMs"])
+    def snapshot(self) -> dict[str, Any]:
+        """This account as a fixture document: settings, keys, contacts, bounces."""
+        [account] = self.admin.snapshot(self.account)["accounts"]
+        return account
 
     def close(self) -> None:
         for made in self._clients:
             made.close()
-        self.real_clock()
+        self.faults.clear()
+        self.clock.real()
+        self.admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -211,7 +322,6 @@ def spotler_sim_account() -> dict[str, Any]:
     return {
         "idFields": [ID_FIELD],
         "dedupRules": [["email"], ["externalId"]],
-        "properties": STANDARD_PROPERTIES,
     }
 
 
@@ -230,9 +340,8 @@ def spotler_sim(
         ],
         **spotler_sim_account,
     }
-    created = httpx.post(f"{spotler_sim_server.base}/__admin/accounts", json=definition)
-    if created.status_code != 201:
-        raise AssertionError(f"could not create the test account: {created.text}")
+    with AdminClient(spotler_sim_server.base) as admin:
+        admin.create_account(definition)
     sim = SpotlerSim(spotler_sim_server, name, key, secret, id_field)
     yield sim
     sim.close()

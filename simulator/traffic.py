@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from simulator.config import API_PREFIXES
+from simulator.config import API_PREFIXES, FAULT_HEADER
 from simulator.domain.faults import Call, FaultRule
 from simulator.errors import SpotlerError
 from simulator.services import services
@@ -143,6 +143,9 @@ def _finish(response: Response) -> Response:
         response = Response(
             body[: max(1, len(body) // 2)] or b"{", status=200, mimetype="application/json"
         )
+    fault: FaultRule | None = getattr(g, "fault", None)
+    if fault is not None:
+        response.headers[FAULT_HEADER] = f"{fault.id} {fault.kind}"
     if getattr(g, "retry_after", None) is not None:
         response.headers["Retry-After"] = str(g.retry_after)
     if getattr(g, "lost_response", False) and response.status_code < 400:

@@ -32,6 +32,29 @@ class AccountSpec:
     properties: tuple[PropertyDef, ...]
 
 
+# What a new Spotler account has before anyone adds a property; used when a definition
+# names no properties.
+STANDARD_PROPERTIES: list[dict[str, Any]] = [
+    {"name": "email", "type": "email", "description": "E-mail address"},
+    {"name": "firstName", "type": "string", "description": "First name"},
+    {"name": "lastName", "type": "string", "description": "Last name"},
+    {"name": "gender", "type": "gender", "description": "Gender (M or F)"},
+    {"name": "birthday", "type": "birthdate", "description": "Date of birth"},
+    {"name": "city", "type": "string", "description": "City"},
+    {"name": "postalCode", "type": "postcode", "description": "Postcode"},
+    {"name": "mobile", "type": "mobNr", "description": "Mobile number"},
+    {
+        "name": "permissions",
+        "type": "set",
+        "description": "Permissions",
+        "entries": [
+            {"bit": 1, "description": "Nieuwsbrief", "rank": 1},
+            {"bit": 2, "description": "Aanbiedingen", "rank": 2},
+        ],
+    },
+]
+
+
 def _bad(account: str, message: str) -> SpotlerError:
     return SpotlerError.invalid_params(f"account {account!r}: {message}")
 
@@ -78,7 +101,7 @@ def account_spec(data: dict[str, Any]) -> AccountSpec:
     if len(set(labels)) != len(labels):
         raise _bad(name, "two authentications share a label: give each its own")
     properties = []
-    for raw in data.get("properties", []):
+    for raw in data.get("properties", STANDARD_PROPERTIES):
         if raw["type"] == "set" and not raw.get("entries"):
             raise _bad(name, f"set property {raw['name']!r} needs entries (bit, description, rank)")
         properties.append(
