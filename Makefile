@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Browser tests drive Debian's chromium headless; installed once when missing.
-CHROMIUM := /usr/bin/chromium
+CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install run test lint format clean bench
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(CHROMIUM):
-	@echo "Installing Debian's chromium for the browser tests (once)..."
+	@echo "Installing Debian's chromium and its driver for the browser tests (once)..."
 	$(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null || \
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }
 

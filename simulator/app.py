@@ -12,7 +12,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 
 import contracts
 from simulator import http_errors, traffic
-from simulator.admin import admin
+from simulator.admin import admin, dashboard
 from simulator.api import build_blueprint
 from simulator.config import API_PREFIXES, Config
 from simulator.services import build_services
@@ -61,6 +61,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     for index, prefix in enumerate(API_PREFIXES):
         app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
     app.register_blueprint(admin)
+    app.register_blueprint(dashboard)
 
     app.register_blueprint(
         get_swaggerui_blueprint(

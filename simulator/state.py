@@ -216,7 +216,6 @@ class State:
         self._check(scenario, "Scenario")
         if scenario.get("accounts"):
             self.load_snapshot({"accounts": scenario["accounts"]})
-        fault_ids = []
         with self.db.write() as conn:
             for change in scenario.get("settings", []):
                 update_account(
@@ -226,14 +225,18 @@ class State:
                 write_clock(conn, clock_from_request(scenario["clock"]))
             if not scenario.get("keepFaults", False):
                 clear_faults(conn)
-            for rule in scenario.get("faults", []):
-                check_fault_rule(rule)
-                fault_ids.append(add_fault(conn, rule))
+            fault_ids = [self.add_fault(conn, rule) for rule in scenario.get("faults", [])]
         return {
             "name": scenario["name"],
             "accounts": [a["name"] for a in scenario.get("accounts", [])],
             "faults": fault_ids,
         }
+
+    @staticmethod
+    def add_fault(conn: sqlite3.Connection, rule: dict[str, Any]) -> int:
+        """Store a fault rule (valid against ``FaultRule``) once its window reads; its id."""
+        check_fault_rule(rule)
+        return add_fault(conn, rule)
 
     def load_snapshot(self, document: dict[str, Any]) -> None:
         """Load a fixture document, replacing accounts of the same name; all or nothing."""

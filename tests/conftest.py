@@ -1,3 +1,8 @@
 """Fixtures live in plugin modules under tests/plugins; this file only loads them."""
 
-pytest_plugins = ["pytester", "tests.plugins.hypothesis_profiles", "tests.plugins.simulator"]
+pytest_plugins = [
+    "pytester",
+    "tests.plugins.browser",
+    "tests.plugins.hypothesis_profiles",
+    "tests.plugins.simulator",
+]

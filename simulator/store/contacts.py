@@ -124,6 +124,15 @@ class SqliteContacts:
         ).fetchall()
         return self._hydrate(rows)
 
+    def recent(self, limit: int) -> list[StoredContact]:
+        """The ``limit`` contacts changed last, newest first (for the dashboard)."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE account_id = ? "
+            "ORDER BY changed_ms DESC, id DESC LIMIT ?",
+            (self.account_id, limit),
+        ).fetchall()
+        return self._hydrate(rows)
+
     def restore(self, contact: StoredContact) -> None:
         """Put back the identity and times a snapshot kept."""
         self.conn.execute(

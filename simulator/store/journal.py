@@ -30,6 +30,7 @@ CONDITIONS = {
     "path": "path GLOB ?",
     "since_ms": "sim_ms >= ?",
     "until_ms": "sim_ms <= ?",
+    "newer_than": "id > ?",  # the dashboard's live view asks for what came after its last row
 }
 
 

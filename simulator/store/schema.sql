@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS contacts (
 CREATE UNIQUE INDEX IF NOT EXISTS contacts_encrypted ON contacts (account_id, encrypted_id);
 CREATE INDEX IF NOT EXISTS contacts_email  ON contacts (account_id, email);
 CREATE INDEX IF NOT EXISTS contacts_listed ON contacts (account_id, listed_ms, id);
+CREATE INDEX IF NOT EXISTS contacts_changed ON contacts (account_id, changed_ms, id);
 
 -- The value of each external-ID field of a contact: unique per account and field.
 CREATE TABLE IF NOT EXISTS contact_ids (

@@ -24,6 +24,9 @@ QUERIES = {
     "AND visible_ms <= 3 ORDER BY date_ms, id LIMIT 10",
     "nonce pruning": "DELETE FROM nonces WHERE timestamp < 5",
     "authentication": "SELECT secret FROM authentications WHERE key = 'k'",
+    "dashboard contacts": "SELECT id FROM contacts WHERE account_id = 1 "
+    "ORDER BY changed_ms DESC, id DESC LIMIT 50",
+    "dashboard journal": "SELECT * FROM journal WHERE account = 'a' AND id > 5 ORDER BY id DESC",
 }
 
 
