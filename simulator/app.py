@@ -76,6 +76,8 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     @app.after_request
     def worker_header(response: Response) -> Response:
         response.headers["X-Spotler-Sim-Worker"] = str(os.getpid())
+        if response.status_code == 204:  # no body, so no type for it
+            response.headers.pop("Content-Type", None)
         return response
 
     app.wsgi_app = RawPathMiddleware(app.wsgi_app)  # type: ignore[method-assign]

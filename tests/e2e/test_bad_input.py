@@ -129,6 +129,13 @@ def test_wrong_method_is_405_and_says_which_methods_work(sim: Sim) -> None:
     assert "GET" in body["message"] and "PUT" in body["message"]
 
 
+def test_options_lists_the_methods_without_a_signature(sim: Sim) -> None:
+    with sim.raw() as raw:
+        response = raw.options("/integrationservice-1.1.0/contact/1001")
+    assert response.status_code == 200
+    assert {"GET", "PUT"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
 def test_body_over_the_limit_is_413(sim: Sim, before: list) -> None:  # type: ignore[type-arg]
     huge = (
         b'{"contact": {"externalId": "1", "properties": {"firstName": "'

@@ -18,6 +18,7 @@ def test_insert_answers_204_with_an_empty_body_and_reads_back(sim: Sim) -> None:
         )
         assert response.status_code == 204
         assert response.content == b""
+        assert "content-type" not in response.headers
         got = api.get("/contact/2001")
     assert got.status_code == 200
     assert got.headers["content-type"] == "application/json"
