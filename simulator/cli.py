@@ -140,7 +140,11 @@ def serve_command(args: argparse.Namespace) -> int:
             f"spotler-sim serving the Spotler REST API at [bold]{base}{API_PREFIXES[0]}/[/bold]"
         )
         console.print(f"  also at {base}{API_PREFIXES[1]}/ ; contract at {base}/openapi.json")
-        console.print(f"  admin API at {base}/__admin/ (loopback only); state in {db_path}")
+        access = "with --admin-token" if config.admin_token else "loopback only"
+        console.print(
+            f"  dashboard and admin API at [bold]{base}/__admin/[/bold] ({access}); "
+            f"state in {db_path}"
+        )
         table = _auth_table(state)
         # Print the table whole even on a narrow or non-terminal output: Keys and Secrets are
         # copied from it.
