@@ -164,26 +164,34 @@ class Poller:
                     (self.stream, *[k for k, _ in keys]),
                 )
             } if keys else set()  # fmt: skip
-        fresh = []
-        for item, key in zip(items, keys, strict=True):
-            if key[0] in seen:
-                result.duplicates += 1
-                continue
-            handler(item)
-            seen.add(key[0])
-            fresh.append(key)
-            result.handed += 1
+        fresh: list[tuple[str, int]] = []
+        try:
+            for item, key in zip(items, keys, strict=True):
+                if key[0] in seen:
+                    result.duplicates += 1
+                    continue
+                handler(item)
+                seen.add(key[0])
+                fresh.append(key)
+                result.handed += 1
+        except BaseException:
+            self._remember(fresh)  # the handler failed: what it did take is not handed again
+            raise
         return fresh
 
-    def _save(
-        self, fresh: list[tuple[str, int]], end: int, after: int | None, *, done: bool
-    ) -> None:
+    def _remember(self, fresh: list[tuple[str, int]]) -> None:
         with self._tx() as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO spotler_poller_seen (stream, change, change_ms) "
                 "VALUES (?, ?, ?)",
                 [(self.stream, key, ms) for key, ms in fresh],
             )
+
+    def _save(
+        self, fresh: list[tuple[str, int]], end: int, after: int | None, *, done: bool
+    ) -> None:
+        self._remember(fresh)
+        with self._tx() as conn:
             if done:
                 conn.execute(
                     "UPDATE spotler_poller SET watermark_ms = ?, window_to_ms = NULL, after = NULL "

@@ -1,0 +1,157 @@
+"""The Poller against an in-process simulator whose clock and visibility lag the test controls.
+
+Changes are written through the API at simulated times; the poller runs every few minutes of
+simulated time, sometimes crashing in its handler and starting again from its database. With a
+margin of at least the account's lag it sees every change (the contact at that change or a
+later one) and hands each (contact, change time) over once; with a margin below the lag,
+hypothesis finds a change it misses for good.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import strategies as st
+
+from client.api import SpotlerClient
+from client.poller import Poller
+from simulator.app import create_app
+from simulator.config import Config
+from simulator.domain.clock import ClockState
+from simulator.state import State
+from simulator.store import Database
+from tests.plugins.simulator import HOST
+from tests.property.harness import account_document
+
+START_MS = 1_800_000_000_000
+
+
+@dataclass(frozen=True)
+class Run:
+    lag_s: int
+    margin_s: int
+    poll_every_s: int
+    changes: tuple[tuple[int, int], ...]  # (seconds after the previous change, contact number)
+    crash_at: frozenset[int] = frozenset()  # handler calls that raise (a crashing connector)
+
+
+class Crash(Exception):
+    pass
+
+
+def play(run: Run) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(changes the poller never saw, changes it handed over more than once)."""
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = str(Path(folder) / "sim.db")
+        state = State(Database(db_path))
+        state.load_fixture(account_document(shared_field=False, lag_seconds=run.lag_s))
+        app = create_app(Config(db_path=db_path), state)
+        now = [START_MS]
+
+        def at(ms: int) -> None:
+            now[0] = ms
+            state.set_clock(ClockState("frozen", 0, ms))
+
+        api = SpotlerClient(HOST, "w", "w", transport=httpx.WSGITransport(app=app))
+        handed: list[tuple[str, int]] = []
+        calls = [0]
+
+        def handler(item: dict[str, Any]) -> None:
+            calls[0] += 1
+            if calls[0] in run.crash_at:
+                raise Crash
+            handed.append((item["externalId"], item["lastChanged"]))
+
+        def poller() -> Poller:  # a fresh process each time, on the same database
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return Poller(
+                    api, Path(folder) / "poller.db",
+                    margin=timedelta(seconds=run.margin_s), allow_short_margin=True,
+                    start=datetime.fromtimestamp(START_MS / 1000 - 3600, UTC),
+                    clock=lambda: datetime.fromtimestamp(now[0] / 1000, UTC), page_size=2,
+                )  # fmt: skip
+
+        made, t = [], START_MS
+        for gap, who in run.changes:
+            t += gap * 1000
+            made.append((f"c{who}", t))
+        pending = list(made)
+        poll_ms, last = START_MS, made[-1][1]
+        while poll_ms <= last + (run.margin_s + run.lag_s + 2 * run.poll_every_s) * 1000:
+            while pending and pending[0][1] <= poll_ms:
+                who, change_ms = pending.pop(0)
+                at(change_ms)
+                api.upsert_contact(who, {"n": change_ms // 1000 % 100_000})
+            at(poll_ms)
+            with contextlib.suppress(Crash):  # the next run starts from what was saved
+                poller().poll(handler)
+            poll_ms += run.poll_every_s * 1000
+        api.close()
+        state.db.close()
+    latest: dict[str, int] = {}
+    for who, change_ms in handed:
+        latest[who] = max(latest.get(who, 0), change_ms)
+    missed = [(who, ms) for who, ms in made if latest.get(who, -1) < ms]
+    twice = sorted({h for h in handed if handed.count(h) > 1})
+    return missed, twice
+
+
+changes = st.lists(st.tuples(st.integers(0, 900), st.integers(0, 3)), min_size=1, max_size=8)
+crashes = st.frozensets(st.integers(1, 12), max_size=3)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(
+    lag_s=st.integers(0, 1200),
+    extra_s=st.integers(0, 300),
+    poll_every_s=st.integers(120, 1800),
+    changes=changes,
+    crash_at=crashes,
+)
+def test_a_margin_of_at_least_the_lag_sees_every_change_once(
+    lag_s: int, extra_s: int, poll_every_s: int, changes: list[tuple[int, int]],
+    crash_at: frozenset[int],
+) -> None:  # fmt: skip
+    run = Run(lag_s, max(600, lag_s + extra_s), poll_every_s, tuple(changes), crash_at)
+    missed, twice = play(run)
+    assert missed == [], f"missed {missed}"
+    assert twice == [], f"handed over twice: {twice}"
+
+
+def test_a_margin_below_the_lag_misses_a_change_hypothesis_can_find() -> None:
+    runs = st.builds(
+        lambda lag, short, every, chs: Run(lag, max(0, lag - short), every, tuple(chs)),
+        st.integers(120, 1200),
+        st.integers(60, 600),
+        st.integers(60, 1800),
+        changes,
+    )
+    example = find(
+        runs,
+        lambda run: bool(play(run)[0]),
+        settings=settings(
+            max_examples=300, database=None, deadline=None, phases=[Phase.generate]
+        ),  # finding one is the point; shrinking it would only cost time
+    )
+    assert example.margin_s < example.lag_s
+
+
+def test_a_short_margin_needs_the_flag_and_warns(tmp_path: Path) -> None:
+    api = SpotlerClient(HOST, "k", "s")
+    with pytest.raises(ValueError, match="allow_short_margin"):
+        Poller(api, tmp_path / "p.db", margin=timedelta(minutes=2))
+    with pytest.warns(UserWarning, match="missed for good"):
+        Poller(api, tmp_path / "p.db", margin=timedelta(minutes=2), allow_short_margin=True)
+    api.close()
