@@ -7,7 +7,9 @@ the same transaction as the change that caused it (pass your own ``sqlite3`` con
 Order. Calls are grouped by entity key (``("contact", "1001")``). A key's next call becomes due
 only when every earlier call for that key has been delivered or has failed for good, so an
 update never overtakes an older update of the same contact, while a stuck contact does not hold
-back any other. ``ordering="global"`` is the vendor's strict reading: one call at a time, oldest
+back any other. A call can also wait for other keys (``after=[("contact", "1001")]``): an order
+enqueued after its customer and products is not sent before their earlier calls are done, so it
+never meets "contact not found" because the contact's insert was still being retried. ``ordering="global"`` is the vendor's strict reading: one call at a time, oldest
 first, whatever its key.
 
 Claims are leases. A worker claims due calls for ``lease_seconds`` under a lease token; a worker
@@ -28,7 +30,7 @@ import random
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,13 @@ CREATE TABLE IF NOT EXISTS spotler_outbox (
     note            TEXT
 );
 CREATE INDEX IF NOT EXISTS spotler_outbox_key ON spotler_outbox (entity, key, id);
+-- Other keys a call waits for (an order for its contact and products): their earlier calls go first.
+CREATE TABLE IF NOT EXISTS spotler_outbox_after (
+    call_id INTEGER NOT NULL REFERENCES spotler_outbox(id),
+    entity  TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    PRIMARY KEY (call_id, entity, key)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS spotler_outbox_open ON spotler_outbox (state, next_attempt_at);
 """
 
@@ -184,18 +193,21 @@ class Outbox:
         operation: str,
         payload: Any,
         *,
+        after: Iterable[tuple[str, str]] = (),
         conn: sqlite3.Connection | None = None,
     ) -> int:
-        """Queue a call; with ``conn`` it joins the caller's transaction (commit is theirs)."""
+        """Queue a call; with ``conn`` it joins the caller's transaction (commit is theirs).
+
+        ``after`` names other (entity, key) pairs whose earlier calls must be done first."""
         if conn is not None:
             if not _has_table(conn):
                 raise QueueError(
                     "this connection's database has no outbox: open the Outbox on the same file "
                     "first (Outbox(path) creates its table)"
                 )
-            return _insert(conn, entity, key, operation, payload, self.clock())
+            return _insert(conn, entity, key, operation, payload, after, self.clock())
         with self._tx() as own:
-            return _insert(own, entity, key, operation, payload, self.clock())
+            return _insert(own, entity, key, operation, payload, after, self.clock())
 
     # ---- workers --------------------------------------------------------------------------------
 
@@ -374,6 +386,9 @@ SELECT o.* FROM spotler_outbox o
 WHERE o.state IN ('pending', 'leased')
   AND o.id = (SELECT min(p.id) FROM spotler_outbox p
               WHERE p.entity = o.entity AND p.key = o.key AND p.state IN ('pending', 'leased'))
+  AND NOT EXISTS (SELECT 1 FROM spotler_outbox_after a
+                  JOIN spotler_outbox p ON p.entity = a.entity AND p.key = a.key AND p.id < o.id
+                  WHERE a.call_id = o.id AND p.state IN ('pending', 'leased'))
   AND ((o.state = 'pending' AND o.next_attempt_at <= :now)
        OR (o.state = 'leased' AND o.lease_until <= :now))
 ORDER BY o.id LIMIT :limit
@@ -396,14 +411,20 @@ def _has_table(conn: sqlite3.Connection) -> bool:
 
 
 def _insert(
-    conn: sqlite3.Connection, entity: str, key: str, operation: str, payload: Any, now: float
-) -> int:
+    conn: sqlite3.Connection, entity: str, key: str, operation: str, payload: Any,
+    after: Iterable[tuple[str, str]], now: float,
+) -> int:  # fmt: skip
     cursor = conn.execute(
         "INSERT INTO spotler_outbox (entity, key, operation, payload, enqueued_at, "
         "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
         (entity, str(key), operation, json.dumps(payload), now, now),
     )
-    return int(cursor.lastrowid or 0)
+    call_id = int(cursor.lastrowid or 0)
+    conn.executemany(
+        "INSERT OR IGNORE INTO spotler_outbox_after (call_id, entity, key) VALUES (?, ?, ?)",
+        [(call_id, e, str(k)) for e, k in after if (e, str(k)) != (entity, str(key))],
+    )
+    return call_id
 
 
 def _call_or_raise(conn: sqlite3.Connection, call_id: int) -> Call:

@@ -1,6 +1,7 @@
 """The outbox under any interleaving of enqueues, outcomes, crashes, restarts and clock moves.
 
-A model tracks what the queue must guarantee; a "remote" records what reached Spotler. After
+Calls may wait for another key (an order for its contact). A model tracks what the queue must
+guarantee; a "remote" records what reached Spotler. After
 every step: per-key order holds (a key's calls reach the remote in enqueue order, a replay only
 repeating the call just sent), no call is lost, no attempt comes before its schedule allows;
 at the end every call is delivered or visibly failed.
@@ -33,6 +34,7 @@ class OutboxMachine(RuleBasedStateMachine):
         self.now = 1_000_000.0
         self.outbox = self._open()
         self.keys: dict[int, str] = {}
+        self.waits_for: dict[int, str | None] = {}  # another key a call was enqueued after
         self.final: dict[int, str] = {}  # id -> delivered | failed
         self.due: dict[int, float] = {}  # earliest time each call may be tried again
         self.remote: dict[str, list[int]] = defaultdict(list)
@@ -42,13 +44,15 @@ class OutboxMachine(RuleBasedStateMachine):
 
     def before(self, call_id: int) -> list[int]:
         """The calls that must be delivered or failed before ``call_id`` may go."""
-        key = self.keys[call_id]
-        return [i for i, k in self.keys.items() if k == key and i < call_id]
+        lanes = {self.keys[call_id], self.waits_for[call_id]}
+        return [i for i, k in self.keys.items() if k in lanes and i < call_id]
 
-    @rule(key=KEYS)
-    def enqueue(self, key: str) -> None:
-        call_id = self.outbox.enqueue("contact", key, "contact.upsert", {"key": key})
+    @rule(key=KEYS, after=st.none() | KEYS)
+    def enqueue(self, key: str, after: str | None) -> None:
+        waits = [("contact", after)] if after else []
+        call_id = self.outbox.enqueue("contact", key, "contact.upsert", {"key": key}, after=waits)
         self.keys[call_id] = key
+        self.waits_for[call_id] = after
         self.due[call_id] = self.now
 
     @rule(outcome=OUTCOMES, limit=st.integers(1, 3), wait=st.integers(1, 4000))
