@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from client.api import SpotlerClient
+from client.queue import transaction
 
 Stream = Literal["updates", "bounces"]
 SAFE_MARGIN = timedelta(minutes=10)
@@ -104,17 +105,8 @@ class Poller:
                 (stream, first),
             )
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path)
 
     def watermark(self) -> datetime:
         with self._tx() as conn:

@@ -31,7 +31,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -165,24 +165,10 @@ class Outbox:
             conn.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")  # a delivered/failed mark survives power loss
-        return conn
+        return connect(self.path)
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path)
 
     # ---- enqueue --------------------------------------------------------------------------------
 
@@ -375,6 +361,30 @@ class Outbox:
                 "lease_token = NULL WHERE id = ?",
                 (self.clock(), reason, call_id),
             )
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection in WAL mode whose commits survive power loss; rows by column name."""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    return conn
+
+
+@contextmanager
+def transaction(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``path``, taken at once (BEGIN IMMEDIATE): commit or roll back."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
 
 
 class QueueError(Exception):

@@ -92,7 +92,7 @@ OPERATIONS: dict[str, Operation] = {
 def failure_of(error: SpotlerError) -> Failure:
     """What the queue needs to know of an error."""
     return Failure(
-        message=error.message if error.status is None else str(error),
+        message=error.message,
         transient=error.transient,
         status=error.status,
         error_type=error.error_type or (type(error).__name__ if error.status is None else None),

@@ -47,7 +47,7 @@ def operation_for(method: str, path: str) -> tuple[contracts.Operation, dict[str
         return operation_for(method, urlsplit(redirect.new_url).path)
     except HTTPException:
         return None
-    return contracts.operations()[str(operation_id)], args
+    return contracts.operations()[str(operation_id)], {k: str(v) for k, v in args.items()}
 
 
 def check_request(

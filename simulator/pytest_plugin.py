@@ -297,7 +297,7 @@ class SpotlerSim:
     def snapshot(self) -> dict[str, Any]:
         """This account as a fixture document: settings, keys, contacts, bounces."""
         [account] = self.admin.snapshot(self.account)["accounts"]
-        return account
+        return dict(account)
 
     def close(self) -> None:
         for made in self._clients:
