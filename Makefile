@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format clean bench
+.PHONY: install run test lint format clean bench demo
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ run: $(STAMP)
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# The reference connector syncing a small webshop to a simulator having a bad day.
+demo: $(STAMP)
+	$(BIN)/spotler-connector demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -83,6 +83,10 @@ class OutboxMachine(RuleBasedStateMachine):
                     assert state == "pending"
                     step = STEPS[min(attempts, len(STEPS)) - 1]
                     self.due[call.id] = self.now + max(step, retry_after or 0)
+                    stored = self.outbox.get(call.id)
+                    assert stored is not None and stored.next_attempt_at == self.due[call.id], (
+                        "the wait does not follow the schedule"
+                    )
 
     @rule(seconds=st.sampled_from([1, 59, 60, 119, 120, 300, 600, 3600, 7200, 20_000]))
     def advance(self, seconds: int) -> None:
