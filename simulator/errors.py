@@ -32,9 +32,9 @@ class SpotlerError(Exception):
         return cls(400, "INVALID_PROPERTY", message)
 
     @classmethod
-    def contact_not_found(cls, field: str, external_id: str) -> SpotlerError:
+    def contact_not_found(cls, field: str, external_id: str, *, status: int = 404) -> SpotlerError:
         return cls(
-            404,
+            status,
             "CONTACT_NOT_FOUND",
             f"no contact has {field} = {external_id!r} in this account; insert it first "
             f"(POST /contact) or check which ID field your key is linked to",
@@ -51,3 +51,32 @@ class SpotlerError(Exception):
     @classmethod
     def resource_not_found(cls, message: str) -> SpotlerError:
         return cls(404, "RESOURCE_NOT_FOUND", message)
+
+    @classmethod
+    def id_not_unique(cls, kind: str, external_id: str, hint: str) -> SpotlerError:
+        return cls(
+            400,
+            "ID_NOTUNIQUE",
+            f"externalId must be unique: a {kind} {external_id!r} exists; {hint}",
+        )
+
+    @classmethod
+    def product_not_found(cls, external_ids: list[str], *, status: int = 404) -> SpotlerError:
+        names = ", ".join(repr(i) for i in external_ids)
+        return cls(
+            status,
+            "PRODUCT_NOTFOUND",
+            f"product not found with externalProductId: {names} (never inserted, or deleted); "
+            f"insert it with POST /product first (GET /product/search?MPSearchQuery=externalId=... "
+            f"finds products)",
+        )
+
+    @classmethod
+    def order_not_found(cls, external_id: str) -> SpotlerError:
+        return cls(
+            404,
+            "ORDER_NOTFOUND",
+            f"no order has externalId {external_id!r} in this account (never inserted, or "
+            f'deleted already); POST /order inserts one, with "update": true it inserts or '
+            f"replaces",
+        )

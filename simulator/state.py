@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import contracts
-from simulator.domain import contacts, properties
+from simulator.domain import contacts, conversions, orders, products, properties
 from simulator.domain.accounts import account_spec, patched
 from simulator.domain.clock import ClockState, clock_from_request
 from simulator.domain.faults import check_fault_rule
@@ -33,7 +33,10 @@ from simulator.store.accounts import (
 )
 from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
+from simulator.store.conversions import SqliteConversions
 from simulator.store.faults import add_fault, clear_faults
+from simulator.store.orders import SqliteOrders
+from simulator.store.products import SqliteProducts
 
 
 def _wall_ms() -> int:
@@ -125,6 +128,15 @@ class State:
         self.seed_contacts(repo, account, raw.get("contacts", []), now)
         for bounce in raw.get("bounces", []):
             self.add_bounce(repo, account, bounce, now)
+        catalogue = SqliteProducts(conn, account.id)
+        for product in raw.get("products", []):
+            products.seed(catalogue, account, product, now)
+        order_repo = SqliteOrders(conn, account.id)
+        for order in raw.get("orders", []):
+            orders.seed(order_repo, repo, account, order, now)
+        conversion_repo = SqliteConversions(conn, account.id)
+        for conversion in raw.get("conversions", []):
+            conversions.seed(conversion_repo, repo, conversion, now)
         return account
 
     def seed_contacts(
@@ -192,8 +204,24 @@ class State:
         return {
             **self.account_settings(conn, account),
             "properties": [p.to_json() for p in account.properties],
+            "productProperties": [{"name": name} for name in account.product_properties],
             "contacts": contacts_out,
             "bounces": bounces_out,
+            **self._commerce(conn, account, repo),
+        }
+
+    @staticmethod
+    def _commerce(
+        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The products, orders and conversions of an account, as a fixture holds them."""
+        order_rows = SqliteOrders(conn, account.id).every()
+        conversion_rows = SqliteConversions(conn, account.id).every()
+        encrypted = contact_repo.encrypted_ids([o.contact_id for o in order_rows])
+        return {
+            "products": [products.view(p) for p in SqliteProducts(conn, account.id).every()],
+            "orders": [orders.seed_view(o, encrypted[o.contact_id]) for o in order_rows],
+            "conversions": [conversions.seed_view(c) for c in conversion_rows],
         }
 
     @staticmethod

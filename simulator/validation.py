@@ -96,6 +96,19 @@ def finite_float(text: str) -> float:
     return number
 
 
+def _refuse_lone_surrogates(document: Any) -> None:
+    """JSON can escape half of a UTF-16 pair (``"\\ud800"``); no stored text can hold one."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SpotlerError.invalid_params(
+            "the body holds an escaped UTF-16 surrogate without its pair (such as \\ud800), "
+            "which is not a character: send the text as valid Unicode"
+        ) from None
+    except RecursionError:
+        raise SpotlerError.invalid_params(_TOO_DEEP) from None
+
+
 def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
     """The parsed, validated JSON body, or None for an operation that takes none."""
     if not op.body_validators:
@@ -128,6 +141,8 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
         raise SpotlerError.invalid_params(
             f"the body is not valid JSON{detail}: fix the document"
         ) from None
+    if b"\\u" in raw:
+        _refuse_lone_surrogates(document)
     validator = op.body_validators.get("application/json") or next(
         iter(op.body_validators.values())
     )
@@ -136,5 +151,6 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
     except RecursionError:
         raise SpotlerError.invalid_params(_TOO_DEEP) from None
     if error is not None:
-        raise SpotlerError.invalid_params(f"{_where('body', error)}: {error.message}")
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        raise SpotlerError.invalid_params(f"{_where('body', error)}: {_expected(schema, error)}")
     return document

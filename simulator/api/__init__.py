@@ -8,6 +8,7 @@ domain and serializes what comes back.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,7 +43,8 @@ def operation(operation_id: str) -> Callable[[View], View]:
 
 
 def build_blueprint(name: str) -> Blueprint:
-    from simulator.api import contacts, pending  # noqa: F401  (contacts registers its handlers)
+    # Importing a resource module registers its handlers.
+    from simulator.api import contacts, conversions, orders, pending, products  # noqa: F401
 
     blueprint = Blueprint(name, __name__)
     for operation_id, op in contracts.operations().items():
@@ -85,11 +87,18 @@ def _authenticate_and_validate() -> None:
 
 
 @contextmanager
-def contact_repo(*, write: bool) -> Iterator[tuple[SqliteContacts, int]]:
-    """The caller's contacts inside one transaction, and the simulated time of the call."""
+def transaction(*, write: bool) -> Iterator[tuple[sqlite3.Connection, int]]:
+    """One transaction over the caller's state, and the simulated time of the call."""
     state = services().state
     with state.db.write() if write else state.db.read() as conn:
-        yield SqliteContacts(conn, g.caller.account.id), state.now_ms(conn)
+        yield conn, state.now_ms(conn)
+
+
+@contextmanager
+def contact_repo(*, write: bool) -> Iterator[tuple[SqliteContacts, int]]:
+    """The caller's contacts inside one transaction, and the simulated time of the call."""
+    with transaction(write=write) as (conn, now):
+        yield SqliteContacts(conn, g.caller.account.id), now
 
 
 def page_request() -> PageRequest:

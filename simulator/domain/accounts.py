@@ -30,6 +30,7 @@ class AccountSpec:
     list_shape: str
     authentications: tuple[AuthSpec, ...]
     properties: tuple[PropertyDef, ...]
+    product_properties: tuple[str, ...] = ()
 
 
 # What a new Spotler account has before anyone adds a property; used when a definition
@@ -118,6 +119,9 @@ def account_spec(data: dict[str, Any]) -> AccountSpec:
     names = [p.name for p in properties]
     if len(set(names)) != len(names):
         raise _bad(name, "two properties share a name")
+    product_properties = tuple(p["name"] for p in data.get("productProperties", []))
+    if len(set(product_properties)) != len(product_properties):
+        raise _bad(name, "two product properties share a name: product property names are unique")
     return AccountSpec(
         name=name,
         id_fields=id_fields,
@@ -126,6 +130,7 @@ def account_spec(data: dict[str, Any]) -> AccountSpec:
         list_shape=str(data.get("listShape", "paged")),
         authentications=tuple(auths),
         properties=tuple(properties),
+        product_properties=product_properties,
     )
 
 

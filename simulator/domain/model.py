@@ -73,6 +73,7 @@ class Account:
     lag: LagPolicy
     list_shape: str = "paged"
     properties: tuple[PropertyDef, ...] = field(default=())
+    product_properties: tuple[str, ...] = field(default=())  # custom product property names
 
     def property(self, name: str) -> PropertyDef | None:
         for prop in self.properties:

@@ -33,6 +33,10 @@ def insert_account(conn: sqlite3.Connection, spec: AccountSpec) -> int:
             for i, p in enumerate(spec.properties)
         ],
     )
+    conn.executemany(
+        "INSERT INTO product_property_defs (account_id, name, position) VALUES (?, ?, ?)",
+        [(account_id, name, i) for i, name in enumerate(spec.product_properties)],
+    )
     return account_id
 
 
@@ -40,6 +44,10 @@ def _account(conn: sqlite3.Connection, row: sqlite3.Row) -> Account:
     props = conn.execute(
         "SELECT name, description, type, entries FROM property_defs WHERE account_id = ? "
         "ORDER BY position",
+        (row["id"],),
+    ).fetchall()
+    product_props = conn.execute(
+        "SELECT name FROM product_property_defs WHERE account_id = ? ORDER BY position",
         (row["id"],),
     ).fetchall()
     return Account(
@@ -55,6 +63,7 @@ def _account(conn: sqlite3.Connection, row: sqlite3.Row) -> Account:
             )
             for p in props
         ),
+        product_properties=tuple(p["name"] for p in product_props),
     )
 
 
@@ -153,6 +162,16 @@ def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
 
 
 def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
-    """Remove every contact, change and bounce of an account; keep its settings and keys."""
-    for table in ("pending_changes", "bounces", "contact_ids", "contacts"):
+    """Remove every contact, change, bounce, product, order and conversion of an account; keep
+    its settings, keys and property definitions."""
+    for table in (
+        "conversions",
+        "orders",
+        "product_terms",
+        "products",
+        "pending_changes",
+        "bounces",
+        "contact_ids",
+        "contacts",
+    ):
         conn.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))

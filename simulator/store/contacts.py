@@ -56,6 +56,29 @@ class SqliteContacts:
         ).fetchone()
         return int(row[0]) if row else None
 
+    def by_encrypted_id(self, encrypted_id: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM contacts WHERE account_id = ? AND encrypted_id = ?",
+            (self.account_id, encrypted_id),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def encrypted_ids(self, contact_ids: list[int]) -> dict[int, str]:
+        """The encryptedId of each of these contacts (for snapshots of orders)."""
+        found: dict[int, str] = {}
+        wanted = sorted(set(contact_ids))
+        for start in range(0, len(wanted), 500):  # below SQLite's limit of bound values
+            chunk = wanted[start : start + 500]
+            found.update(
+                (int(row[0]), str(row[1]))
+                for row in self.conn.execute(
+                    f"SELECT id, encrypted_id FROM contacts WHERE account_id = ? "
+                    f"AND id IN ({','.join('?' * len(chunk))})",
+                    (self.account_id, *chunk),
+                )
+            )
+        return found
+
     def set_external_id(self, contact_id: int, field: str, value: str) -> int | None:
         """Give ``contact_id`` this value in ``field``; return the contact that held it before."""
         previous = self.by_external_id(field, value)

@@ -127,3 +127,67 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_account ON journal (account, id);
 CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);
 CREATE INDEX IF NOT EXISTS journal_fault ON journal (fault_id, id);
+
+-- The custom product properties an account defines (GET /product/custom-properties/list).
+CREATE TABLE IF NOT EXISTS product_property_defs (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name       TEXT    NOT NULL,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (account_id, name)
+);
+CREATE INDEX IF NOT EXISTS product_property_defs_position ON product_property_defs (account_id, position);
+
+-- Products, one row each with the canonical fields as JSON; unique externalId per account.
+CREATE TABLE IF NOT EXISTS products (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    external_id TEXT    NOT NULL,
+    fields      TEXT    NOT NULL,             -- JSON object: cents as integers, flags as booleans
+    created_ms  INTEGER NOT NULL,
+    changed_ms  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS products_external ON products (account_id, external_id);
+CREATE INDEX IF NOT EXISTS products_account ON products (account_id, id);
+
+-- The searchable values of each product (GET /product/search): one index lookup per query.
+CREATE TABLE IF NOT EXISTS product_terms (
+    account_id INTEGER NOT NULL,
+    field      TEXT    NOT NULL,
+    value      TEXT    NOT NULL,
+    product_id INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, field, value, product_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS product_terms_product ON product_terms (product_id);
+
+-- Orders of contacts; the products are kept as sent (their externalIds, a JSON array).
+CREATE TABLE IF NOT EXISTS orders (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    external_id TEXT    NOT NULL,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    date_ms     INTEGER NOT NULL,
+    value       INTEGER NOT NULL,             -- cents
+    product_ids TEXT    NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    changed_ms  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS orders_external ON orders (account_id, external_id);
+CREATE INDEX IF NOT EXISTS orders_date ON orders (account_id, date_ms, id);
+CREATE INDEX IF NOT EXISTS orders_contact ON orders (contact_id, date_ms, id);
+
+-- Shopping-cart conversions; contact and mailing when the mailplusId is one the simulator issued.
+CREATE TABLE IF NOT EXISTS conversions (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    mailplus_id TEXT    NOT NULL,
+    type        TEXT    NOT NULL,             -- CREATE_SHOPPINGCART | CONVERT_SHOPPINGCART
+    date_ms     INTEGER NOT NULL,
+    value       INTEGER,                      -- cents
+    product_ids TEXT    NOT NULL,
+    contact_id  INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+    mailing     TEXT,                         -- encrypted mailing id
+    created_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversions_date ON conversions (account_id, date_ms, id);
+CREATE INDEX IF NOT EXISTS conversions_contact ON conversions (contact_id, date_ms, id);
+CREATE INDEX IF NOT EXISTS conversions_mailing ON conversions (account_id, mailing, date_ms, id);

@@ -6,24 +6,12 @@ import pytest
 
 from tests.plugins.simulator import Sim
 
-PRODUCT = {
-    "update": True,
-    "product": {
-        "externalId": "P-1",
-        "name": "Rain jacket",
-        "link": "https://shop.example/p/1",
-        "price": "8995",
-        "imageUrl": "https://shop.example/i/1.jpg",
-        "imageLargeUrl": "https://shop.example/i/1-large.jpg",
-    },
-}
+AUDIENCE = {"externalId": "A-1", "name": "Recent buyers"}
 
 
 @pytest.mark.parametrize(
     ("path", "params", "expected"),
     [
-        ("/product/search", {"MPSearchQuery": "name=jacket"}, []),
-        ("/product/custom-properties/list", {}, []),
         ("/campaign/list", {}, []),
         ("/form/list", {"formState": "final"}, []),
         ("/templist", {}, []),
@@ -44,9 +32,9 @@ def test_a_listing_answers_empty(
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("GET", "/product/P-1", None),
-        ("POST", "/product", PRODUCT),
-        ("DELETE", "/order/O-1", None),
+        ("GET", "/audience/A-1", None),
+        ("POST", "/audience", AUDIENCE),
+        ("DELETE", "/templist/T-1", None),
         ("GET", "/mailing/abc/statistics", None),
         ("POST", "/campaign/trigger/abc", {"externalContactId": "1001"}),
     ],
@@ -65,7 +53,7 @@ def test_anything_naming_a_resource_is_a_clear_404_and_stores_nothing(
 
 def test_pending_operations_still_validate_their_input(sim: Sim) -> None:
     with sim.client() as api:
-        response = api.post("/product", json={"product": {"externalId": "P-1"}})
-        missing_query = api.get("/product/search")
+        response = api.post("/audience", json={"externalId": "A-1"})
+        bad_query = api.get("/form/list", params={"formState": "published"})
     assert response.status_code == 400 and "name" in response.json()["message"]
-    assert missing_query.status_code == 400 and "MPSearchQuery" in missing_query.json()["message"]
+    assert bad_query.status_code == 400 and "formState" in bad_query.json()["message"]

@@ -54,6 +54,19 @@ def test_every_contact_operation_of_the_contract_has_a_handler(tmp_path: Path) -
     assert contact_ops <= served
 
 
+def test_every_product_order_and_conversion_operation_has_a_handler(tmp_path: Path) -> None:
+    from simulator.api import HANDLERS
+
+    create_app(Config(db_path=str(tmp_path / "s.db")))
+    commerce = {
+        op.operation_id
+        for op in contracts.operations().values()
+        if op.path.startswith(("/product", "/order", "/conversion"))
+    }
+    assert len(commerce) == 10
+    assert commerce <= set(HANDLERS)
+
+
 def test_the_demo_fixture_is_valid_against_its_schema() -> None:
     import json
 

@@ -6,11 +6,17 @@ This is what keeps an updates page as cheap at a million contacts as at a thousa
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from simulator.domain.products import StoredProduct, Term, terms
 from simulator.store import Database
+from simulator.store.contacts import SqliteContacts
+from simulator.store.orders import SqliteOrders
+from simulator.store.products import SqliteProducts
 
 QUERIES = {
     "updates window": "SELECT id FROM contacts WHERE account_id = 1 AND listed_ms BETWEEN 1 AND 2 "
@@ -27,6 +33,9 @@ QUERIES = {
     "dashboard contacts": "SELECT id FROM contacts WHERE account_id = 1 "
     "ORDER BY changed_ms DESC, id DESC LIMIT 50",
     "dashboard journal": "SELECT * FROM journal WHERE account = 'a' AND id > 5 ORDER BY id DESC",
+    "account reset of product terms": "DELETE FROM product_terms WHERE account_id = 1",
+    "account reset of orders": "DELETE FROM orders WHERE account_id = 1",
+    "account reset of conversions": "DELETE FROM conversions WHERE account_id = 1",
 }
 
 
@@ -38,3 +47,50 @@ def test_query_uses_an_index(tmp_path: Path, name: str) -> None:
     steps = plan.split(" | ")
     assert all("INDEX" in step or "PRIMARY KEY" in step for step in steps), plan
     assert "USE TEMP B-TREE" not in plan, plan
+
+
+def _plan(conn: sqlite3.Connection, sql: str) -> str:
+    return " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+
+
+def _assert_indexed(plan: str) -> None:
+    assert all("INDEX" in step or "PRIMARY KEY" in step for step in plan.split(" | ")), plan
+    assert "USE TEMP B-TREE" not in plan, plan
+
+
+# The statements the repositories really run (captured as SQLite runs them, values inlined).
+REPO_CALLS: dict[str, Callable[[sqlite3.Connection], object]] = {
+    "product search": lambda c: SqliteProducts(c, 1).matching(
+        Term("customProperties.color", "red"), 10, 11
+    ),
+    "product by external id": lambda c: SqliteProducts(c, 1).load("P-1"),
+    "products an order names": lambda c: SqliteProducts(c, 1).missing(["P-1", "P-2"]),
+    "order by external id": lambda c: SqliteOrders(c, 1).load("O-1"),
+    "contact by encrypted id": lambda c: SqliteContacts(c, 1).by_encrypted_id("abc"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPO_CALLS))
+def test_repository_lookup_uses_an_index(tmp_path: Path, name: str) -> None:
+    db = Database(str(tmp_path / "plan.db"))
+    with db.write() as conn:
+        conn.execute("INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
+                     "VALUES (1, 'a', '[]', '[]', '{}')")  # fmt: skip
+        repo = SqliteProducts(conn, 1)
+        for n in range(50):  # a catalogue, so the planner has rows to weigh
+            color = "red" if n % 2 else "blue"
+            product = StoredProduct(f"P-{n}", {"customProperties": {"color": color}}, 0, 0)
+            repo.save(product, terms(product))
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        REPO_CALLS[name](conn)
+        conn.set_trace_callback(None)
+        queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert queries, statements
+        for sql in queries:
+            _assert_indexed(_plan(conn, sql))
+        if name == "product search":  # and it finds what the index holds
+            assert (
+                len(SqliteProducts(conn, 1).matching(Term("customProperties.color", "red"), 0, 99))
+                == 25
+            )
