@@ -86,6 +86,7 @@ def test_failed_calls_are_listed_with_their_error_and_filtered(
 
     browser.find_element(By.NAME, "entity").send_keys("order")
     browser.find_element(By.ID, "filter").click()
+    WebDriverWait(browser, 5).until(lambda br: "entity=order" in br.current_url)
     assert set(rows(browser)) == {f"call-{b}"}
 
     browser.get(overview + "?view=waiting")
@@ -98,6 +99,7 @@ def test_retry_puts_a_failed_call_back_in_line(
     call_id = fail(outbox, "contact", "1001")
     browser.get(overview)
     browser.find_element(By.CSS_SELECTOR, f"#call-{call_id} button.retry").click()
+    WebDriverWait(browser, 5).until(lambda br: br.find_elements(By.ID, "notice"))
     assert "waiting again" in browser.find_element(By.ID, "notice").text
     retried = outbox.get(call_id)
     assert retried is not None and retried.state == "pending" and retried.attempts == 0
@@ -131,6 +133,7 @@ def test_a_retry_that_would_send_older_data_over_newer_is_refused_with_the_reaso
     assert outbox.delivered(_claim(outbox, newer))
     browser.get(overview)
     browser.find_element(By.CSS_SELECTOR, f"#call-{old} button.retry").click()
+    WebDriverWait(browser, 5).until(lambda br: br.find_elements(By.ID, "problem"))
     problem = browser.find_element(By.ID, "problem").text
     assert f"call {newer}" in problem and "older data over newer" in problem
     assert outbox.get(old).state == "failed"  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -39,7 +40,9 @@ def api(server: LiveServer, secret: str | None = None) -> httpx.Client:
 
 
 def wait_for(browser: Chrome, found: Callable[[], object], what: str, seconds: float = 10) -> None:
-    WebDriverWait(browser, seconds, poll_frequency=0.2).until(
+    # a page being replaced by the form's answer can hand out elements that go stale: look again
+    ignored = (StaleElementReferenceException, NoSuchElementException)
+    WebDriverWait(browser, seconds, poll_frequency=0.2, ignored_exceptions=ignored).until(
         lambda _: found(), message=f"the dashboard never showed {what}"
     )
 
