@@ -87,7 +87,7 @@ def status_table(outbox: Outbox, worker: Worker | None = None) -> Table:
     if worker is not None:
         p = worker.progress
         table.caption = (
-            f"this run: {p.delivered} delivered, {p.retrying} to retry, {p.failed} failed"
+            f"this run: {p.delivered} delivered, {p.retrying} retries scheduled, {p.failed} failed"
         )
     return table
 
@@ -229,14 +229,18 @@ def overview(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     from client.demo import run_demo
+    from simulator.admin_client import AdminError
 
-    return run_demo(
-        customers=args.customers,
-        orders=args.orders,
-        scenario=args.scenario,
-        keep=args.keep,
-        console=console,
-    )
+    try:
+        return run_demo(
+            customers=args.customers,
+            orders=args.orders,
+            scenario=args.scenario,
+            keep=args.keep,
+            console=console,
+        )
+    except (AdminError, FileNotFoundError, RuntimeError) as exc:
+        raise UsageError(f"the demo could not run: {exc}") from None
 
 
 # ---- wiring -------------------------------------------------------------------------------------

@@ -47,11 +47,11 @@ BAD_DAY: list[dict[str, Any]] = [
      "effect": {"type": "reset"}},
     {"description": "1 in 20 writes is stored but its answer lost", "probability": 0.05,
      "seed": 13, "match": {"method": "POST"}, "effect": {"type": "lostResponse"}},
-    {"description": "a burst limit: 10 calls answer 429", "after": 30, "first": 10,
+    {"description": "a burst limit: 6 calls answer 429", "after": 30, "first": 36,
      "effect": {"type": "rateLimit", "retryAfter": 2}},
 ]  # fmt: skip
 DEMO_KEY, DEMO_SECRET = "demo-webshop", "demo-webshop-secret"
-QUICK_RETRIES = RetryPolicy(ladder=(0.5, 1, 2, 4), tail=(8,), max_attempts=12, jitter=0.2)
+QUICK_RETRIES = RetryPolicy(ladder=(0.2, 0.5, 1, 2), tail=(3,), max_attempts=15, jitter=0.2)
 
 
 class Webshop:
@@ -105,7 +105,8 @@ class Webshop:
                 )
             row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
             properties = {"properties": self.contact(row)}
-            self.outbox.enqueue("contact", customer_id, "contact.update", properties, conn=conn)
+            # an upsert: it also creates the contact if its insert failed for good earlier
+            self.outbox.enqueue("contact", customer_id, "contact.upsert", properties, conn=conn)
 
     def add_product(self, product_id: str, name: str, price: int) -> None:
         with self._tx() as conn:
@@ -164,6 +165,7 @@ def busy_day(shop: Webshop, customers: int, orders: int, seed: int = 7) -> int:
         changes += 1
     customer_ids: list[str] = []
     placed: list[str] = []
+    open_orders: list[str] = []
     step = 0
     while len(customer_ids) < customers or len(placed) < orders:
         step += 1
@@ -181,11 +183,12 @@ def busy_day(shop: Webshop, customers: int, orders: int, seed: int = 7) -> int:
                 f"2026-11-22T10:{step % 60:02d}:00+01:00",
             )  # fmt: skip
             placed.append(oid)
+            open_orders.append(oid)
         elif roll < 0.9:
             cid = rng.choice(customer_ids)
             shop.change_customer(cid, email=f"{cid}.new{step}@example.com")
-        elif roll < 0.95 and placed:
-            shop.cancel_order(placed[rng.randrange(len(placed))])
+        elif roll < 0.95 and open_orders:
+            shop.cancel_order(open_orders.pop(rng.randrange(len(open_orders))))
         else:
             shop.change_price(rng.choice(products), rng.randint(500, 9_000))
         changes += 1
@@ -200,7 +203,7 @@ class Comparison:
     differences: list[str]
 
 
-def compare(shop: Webshop, api: SpotlerClient, stored_orders: dict[str, Any] | None) -> Comparison:
+def compare(shop: Webshop, api: SpotlerClient, stored_orders: dict[str, Any]) -> Comparison:
     """Read every customer and product back from Spotler; orders from the simulator's snapshot
     (the API has no way to read an order back)."""
     differences = []
@@ -224,30 +227,31 @@ def compare(shop: Webshop, api: SpotlerClient, stored_orders: dict[str, Any] | N
         if int(found["price"]) != row["price"]:
             differences.append(f"product {row['id']}: price {found['price']} != {row['price']}")
     live = [row for row in shop.rows("orders") if not row["cancelled"]]
-    if stored_orders is not None:
-        expected = {row["id"]: Webshop.order(row) for row in live}
-        for order_id in sorted(set(expected) | set(stored_orders)):
-            mine, theirs = expected.get(order_id), stored_orders.get(order_id)
-            if mine is None:
-                differences.append(f"order {order_id} is in Spotler but cancelled in the shop")
-            elif theirs is None:
-                differences.append(f"order {order_id} is missing")
-            elif int(theirs["value"]) != mine["value"]:
-                differences.append(f"order {order_id}: value {theirs['value']} != {mine['value']}")
+    expected = {row["id"]: Webshop.order(row) for row in live}
+    for order_id in sorted(set(expected) | set(stored_orders)):
+        mine, theirs = expected.get(order_id), stored_orders.get(order_id)
+        if mine is None:
+            differences.append(f"order {order_id} is in Spotler but cancelled in the shop")
+        elif theirs is None:
+            differences.append(f"order {order_id} is missing")
+        elif int(theirs["value"]) != mine["value"]:
+            differences.append(f"order {order_id}: value {theirs['value']} != {mine['value']}")
     return Comparison(len(customers), len(products), len(live), differences)
 
 
-def stored_orders(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+def stored_orders(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The orders of the demo account in an admin snapshot, by externalId."""
-    for account in snapshot.get("accounts", []):
-        if account.get("name") == "demo" and "orders" in account:
-            return {o["externalId"]: o for o in account["orders"]}
-    return None
+    [account] = [a for a in snapshot["accounts"] if a["name"] == "demo"]
+    return {o["externalId"]: o for o in account.get("orders", [])}
 
 
 def _bad_day(scenario: str | None) -> dict[str, Any]:
     if scenario is None:
-        return {"name": "connector-demo", "faults": BAD_DAY}
+        return {
+            "name": "connector-demo",
+            "description": "503s, connection resets, lost answers and a rate-limit burst",
+            "faults": BAD_DAY,
+        }
     path = Path(scenario)
     if not path.exists():
         path = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / f"{scenario}.yaml"
@@ -257,6 +261,25 @@ def _bad_day(scenario: str | None) -> dict[str, Any]:
         )
     loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded
+
+
+def _typo_and_fix(shop: Webshop, outbox: Outbox, worker: Any, console: Console) -> None:
+    """A customer signs up with a broken e-mail address: Spotler refuses it for good, the call
+    shows as failed; the shop fixes the address, its upsert goes through, the operator discards
+    the failed call."""
+    from client.cli import calls_table, wide
+
+    shop.add_customer("5999", "not-an-email-address", "Typo", "Tester")
+    worker.run_once()
+    wide.print(calls_table(outbox.calls(states=("failed",)), "failed: the operator sees this"))
+    shop.change_customer("5999", email="typo.tester@example.com")
+    worker.run_once()
+    [call] = outbox.calls(states=("failed",), key="5999")
+    outbox.discard(call.id, "address fixed in the shop; the upsert after it was delivered")
+    console.print(
+        f"   the shop fixed the address, its upsert was delivered, call {call.id} was discarded "
+        "(`spotler-connector discard`)"
+    )
 
 
 def run_demo(
@@ -297,19 +320,22 @@ def run_demo(
                     live.update(status_table(outbox, worker))
                     time.sleep(0.1)
             took = time.monotonic() - started
+            console.print()
             retried = [
                 c for c in outbox.calls(states=("delivered",), limit=100_000) if c.attempts > 1
             ]
             console.print(
                 f"   done in {took:.1f} s: {len(retried)} calls needed more than one attempt, "
-                f"{sum(c.ambiguous for c in retried)} of them replayed safely after a lost answer"
+                f"{sum(c.ambiguous for c in retried)} of them replayed as upserts because an answer "
+                "was lost after the call left"
             )
             if retried:
                 wide.print(calls_table(retried[:10], "some calls that were retried"))
             failed = outbox.calls(states=("failed",))
             if failed:
                 wide.print(calls_table(failed, "failed calls (see `spotler-connector failed`)"))
-            admin.clear_faults()
+            admin.clear_faults()  # the bad day is over
+            _typo_and_fix(shop, outbox, worker, console)
             result = compare(shop, api, stored_orders(admin.snapshot("demo")))
             console.print(
                 f"[bold]4.[/] Spotler holds {result.contacts} contacts, {result.products} "
