@@ -87,7 +87,9 @@ def play(run: Run) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
             made.append((f"c{who}", t))
         pending = list(made)
         poll_ms, last = START_MS, made[-1][1]
-        while poll_ms <= last + (run.margin_s + run.lag_s + 2 * run.poll_every_s) * 1000:
+        # a crash costs a poll: one more for each, after the last change is old enough
+        tail = run.margin_s + run.lag_s + (2 + len(run.crash_at)) * run.poll_every_s
+        while poll_ms <= last + tail * 1000:
             while pending and pending[0][1] <= poll_ms:
                 who, change_ms = pending.pop(0)
                 at(change_ms)
