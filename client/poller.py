@@ -5,8 +5,10 @@ Spotler shows a change in these lists some time after it happens. A poller that 
 already closed. This poller only asks for windows that end ``margin`` before now (10 minutes by
 default, the vendor's advice), starts each window where the last one ended, and walks every page
 through ``after``. Progress is saved after each page is handed over, so a crash resumes at the
-page, not at the start; the change at a window's edge can come twice, once in each window, and
-is handed over once thanks to a small table of what was seen, keyed by (contact, change time).
+page, not at the start. Because an offset into a list that can shrink may skip an item, a window
+read in more than one request is walked again until a pass hands nothing new. What was handed
+over is kept in a small table keyed by (contact, change time), so a change read twice (again in
+a second pass, or at the edge shared by two windows) is handed over once.
 """
 
 from __future__ import annotations
@@ -127,16 +129,36 @@ class Poller:
         if end <= watermark:
             return result
         result.windows.append((_iso(watermark), _iso(end)))
+        resumed = after is not None
+        pages, _ = self._walk(watermark, end, after, handler, result)
+        # Paging is by offset over a list that can shrink while it is read (a contact that
+        # changes again leaves this window for a later one), so a later page can skip an item.
+        # Unless one request read the whole window, walk it again until a pass finds nothing new.
+        if pages > 1 or resumed:
+            while True:
+                pages, handed = self._walk(watermark, end, None, handler, result)
+                if handed == 0 or pages == 1:
+                    break
+        self._save([], end, None, done=True)
+        return result
+
+    def _walk(
+        self, watermark: int, end: int, after: int | None,
+        handler: Callable[[dict[str, Any]], None], result: PollResult,
+    ) -> tuple[int, int]:  # fmt: skip
+        """Every page of the window from ``after`` on: (pages read, changes handed over)."""
+        pages = handed = 0
         while True:
             page = self._page(watermark, end, after)
             items = page["contacts" if self.stream == "updates" else "bounces"]
             fresh = self._hand_over(items, handler, result)
             has_more = "next" in page["paging"]
             after = page["paging"].get("after") if has_more else None
-            self._save(fresh, end, after, done=not has_more)
+            self._save(fresh, end, after, done=False)
+            pages, handed = pages + 1, handed + len(fresh)
             result.pages += 1
             if not has_more:
-                return result
+                return pages, handed
 
     def _page(self, start_ms: int, end_ms: int, after: int | None) -> dict[str, Any]:
         fetch = self.api.updates_page if self.stream == "updates" else self.api.bounces_page

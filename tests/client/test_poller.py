@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import HealthCheck, Phase, example, find, given, settings
 from hypothesis import strategies as st
 
 from client.api import SpotlerClient
@@ -115,6 +115,10 @@ crashes = st.frozensets(st.integers(1, 12), max_size=3)
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
+@example(  # a crash after the first page; c1 changing again then shifted c2 off the next page
+    lag_s=449, extra_s=0, poll_every_s=410, crash_at=frozenset({6}),
+    changes=[(40, 0), (0, 1), (452, 0), (450, 0), (0, 1), (0, 2), (366, 1)],
+)  # fmt: skip
 @given(
     lag_s=st.integers(0, 1200),
     extra_s=st.integers(0, 300),
