@@ -13,14 +13,18 @@ from typing import Any
 class SpotlerError(Exception):
     """A refusal the real Spotler API would answer with an ``ErrorResponse`` body."""
 
-    def __init__(self, status: int, error_type: str, message: str) -> None:
+    def __init__(
+        self, status: int, error_type: str, message: str, *, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
+        # Fields an operation's own error model adds (automation triggers answer a ``result``).
+        self.extra = dict(extra or {})
 
     def body(self) -> dict[str, Any]:
-        return {"errorType": self.error_type, "message": self.message}
+        return {**self.extra, "errorType": self.error_type, "message": self.message}
 
     # Constructors for the refusals that recur; each says what to do next.
     @classmethod

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import contracts
-from simulator.domain import contacts, conversions, orders, products, properties
+from simulator.domain import campaigns, contacts, conversions, orders, products, properties
 from simulator.domain.accounts import account_spec, patched
 from simulator.domain.clock import ClockState, clock_from_request
 from simulator.domain.faults import check_fault_rule
@@ -31,6 +31,7 @@ from simulator.store.accounts import (
     secret_for,
     update_account,
 )
+from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
 from simulator.store.conversions import SqliteConversions
@@ -137,6 +138,11 @@ class State:
         conversion_repo = SqliteConversions(conn, account.id)
         for conversion in raw.get("conversions", []):
             conversions.seed(conversion_repo, repo, conversion, now)
+        campaign_repo = SqliteCampaigns(conn, account.id)
+        for campaign in raw.get("campaigns", []):
+            campaigns.seed_campaign(campaign_repo, repo, account, campaign, now)
+        for automation in raw.get("automations", []):
+            campaigns.seed_automation(campaign_repo, repo, account, automation, now)
         return account
 
     def seed_contacts(
@@ -208,6 +214,7 @@ class State:
             "contacts": contacts_out,
             "bounces": bounces_out,
             **self._commerce(conn, account, repo),
+            **self._campaigns(conn, account, repo),
         }
 
     @staticmethod
@@ -222,6 +229,27 @@ class State:
             "products": [products.view(p) for p in SqliteProducts(conn, account.id).every()],
             "orders": [orders.seed_view(o, encrypted[o.contact_id]) for o in order_rows],
             "conversions": [conversions.seed_view(c) for c in conversion_rows],
+        }
+
+    @staticmethod
+    def _campaigns(
+        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The campaigns and automations of an account with who went through them."""
+        repo = SqliteCampaigns(conn, account.id)
+        every_campaign = repo.every_campaign()
+        every_automation = repo.every_automation()
+        contact_ids = [s.contact_id for _c, subs in every_campaign for s in subs]
+        contact_ids += [c for _a, entries in every_automation for c, _at in entries]
+        encrypted = contact_repo.encrypted_ids(contact_ids)
+        return {
+            "campaigns": [
+                campaigns.campaign_seed_view(seed, subs, encrypted) for seed, subs in every_campaign
+            ],
+            "automations": [
+                campaigns.automation_seed_view(a, entries, encrypted)
+                for a, entries in every_automation
+            ],
         }
 
     @staticmethod

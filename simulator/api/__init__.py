@@ -44,7 +44,14 @@ def operation(operation_id: str) -> Callable[[View], View]:
 
 def build_blueprint(name: str) -> Blueprint:
     # Importing a resource module registers its handlers.
-    from simulator.api import contacts, conversions, orders, pending, products  # noqa: F401
+    from simulator.api import (  # noqa: F401
+        campaigns,
+        contacts,
+        conversions,
+        orders,
+        pending,
+        products,
+    )
 
     blueprint = Blueprint(name, __name__)
     for operation_id, op in contracts.operations().items():

@@ -103,11 +103,6 @@ def mailing_history(**_: str) -> Response:
     return _history("mailingHistories")
 
 
-@operation("getCampaignMailingHistory")
-def campaign_mailing_history(**_: str) -> Response:
-    return _history("campaignMailingHistories")
-
-
 @operation("getFormHistory")
 def form_history(**_: str) -> Response:
     return _history("formHistories", g.params.get("pageSize"))

@@ -162,9 +162,15 @@ def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
 
 
 def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
-    """Remove every contact, change, bounce, product, order and conversion of an account; keep
-    its settings, keys and property definitions."""
+    """Remove every contact, change, bounce, product, order, conversion, campaign and automation
+    of an account; keep its settings, keys and property definitions."""
     for table in (
+        "automation_entries",
+        "automations",
+        "campaign_subscriptions",
+        "campaign_mailings",
+        "campaign_triggers",
+        "campaigns",
         "conversions",
         "orders",
         "product_terms",

@@ -191,3 +191,81 @@ CREATE TABLE IF NOT EXISTS conversions (
 CREATE INDEX IF NOT EXISTS conversions_date ON conversions (account_id, date_ms, id);
 CREATE INDEX IF NOT EXISTS conversions_contact ON conversions (contact_id, date_ms, id);
 CREATE INDEX IF NOT EXISTS conversions_mailing ON conversions (account_id, mailing, date_ms, id);
+
+-- Campaigns with their external triggers and mailings, as a fixture seeds them.
+CREATE TABLE IF NOT EXISTS campaigns (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    encrypted_id  TEXT    NOT NULL,
+    name          TEXT    NOT NULL,
+    active        INTEGER NOT NULL,
+    allow_reentry INTEGER NOT NULL,
+    position      INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS campaigns_encrypted ON campaigns (account_id, encrypted_id);
+CREATE UNIQUE INDEX IF NOT EXISTS campaigns_position ON campaigns (account_id, position);
+
+CREATE TABLE IF NOT EXISTS campaign_triggers (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    campaign_id  INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+    encrypted_id TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    position     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_triggers_encrypted ON campaign_triggers (account_id, encrypted_id);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_triggers_campaign ON campaign_triggers (campaign_id, position);
+
+CREATE TABLE IF NOT EXISTS campaign_mailings (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    campaign_id  INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+    encrypted_id TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    type         TEXT    NOT NULL,             -- EMAIL | SMS
+    delay_ms     INTEGER NOT NULL,             -- sent this long after a contact enters
+    position     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_mailings_encrypted ON campaign_mailings (account_id, encrypted_id);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_mailings_campaign ON campaign_mailings (campaign_id, position);
+
+-- A contact's passage through a campaign; number is the campaignSubscriptionId (per account).
+CREATE TABLE IF NOT EXISTS campaign_subscriptions (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    number        INTEGER NOT NULL,
+    campaign_id   INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+    contact_id    INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    trigger       TEXT,                        -- encrypted id of the trigger that started it
+    fields        TEXT    NOT NULL,             -- JSON array of the campaignFields sent
+    subscribed_ms INTEGER NOT NULL,
+    stopped_ms    INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_subscriptions_number ON campaign_subscriptions (account_id, number);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_subscriptions_contact ON campaign_subscriptions (contact_id, number);
+CREATE INDEX IF NOT EXISTS campaign_subscriptions_campaign ON campaign_subscriptions (campaign_id, contact_id, number);
+
+-- Automations started by an external trigger code (a UUID several automations may share).
+CREATE TABLE IF NOT EXISTS automations (
+    id                  INTEGER PRIMARY KEY,
+    account_id          INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    automation_id       TEXT    NOT NULL,      -- UUID
+    trigger_code        TEXT    NOT NULL,      -- UUID, lower case
+    name                TEXT    NOT NULL,
+    active              INTEGER NOT NULL,
+    participation_limit INTEGER,               -- entries per contact; unlimited when NULL
+    position            INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS automations_id ON automations (account_id, automation_id);
+CREATE INDEX IF NOT EXISTS automations_trigger ON automations (account_id, trigger_code, position);
+
+CREATE TABLE IF NOT EXISTS automation_entries (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    automation_id INTEGER NOT NULL REFERENCES automations(id) ON DELETE CASCADE,
+    contact_id    INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    entered_ms    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS automation_entries_contact ON automation_entries (contact_id, automation_id);
+CREATE INDEX IF NOT EXISTS automation_entries_automation ON automation_entries (automation_id);
+CREATE INDEX IF NOT EXISTS automation_entries_account ON automation_entries (account_id, id);

@@ -12,7 +12,6 @@ AUDIENCE = {"externalId": "A-1", "name": "Recent buyers"}
 @pytest.mark.parametrize(
     ("path", "params", "expected"),
     [
-        ("/campaign/list", {}, []),
         ("/form/list", {"formState": "final"}, []),
         ("/templist", {}, []),
         ("/mailing", {"fromDate": "2026-01-01", "toDate": "2026-02-01"}, []),
@@ -36,7 +35,7 @@ def test_a_listing_answers_empty(
         ("POST", "/audience", AUDIENCE),
         ("DELETE", "/templist/T-1", None),
         ("GET", "/mailing/abc/statistics", None),
-        ("POST", "/campaign/trigger/abc", {"externalContactId": "1001"}),
+        ("GET", "/campaign-mailing/abc", None),
     ],
 )
 def test_anything_naming_a_resource_is_a_clear_404_and_stores_nothing(

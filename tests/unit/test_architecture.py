@@ -67,6 +67,19 @@ def test_every_product_order_and_conversion_operation_has_a_handler(tmp_path: Pa
     assert commerce <= set(HANDLERS)
 
 
+def test_every_campaign_and_automation_operation_has_a_handler(tmp_path: Path) -> None:
+    from simulator.api import HANDLERS
+
+    create_app(Config(db_path=str(tmp_path / "s.db")))
+    stateful = {
+        op.operation_id
+        for op in contracts.operations().values()
+        if op.path.startswith(("/campaign/", "/automation/"))
+    } | {"getCampaignMailingHistory"}
+    assert len(stateful) == 6
+    assert stateful <= set(HANDLERS)
+
+
 def test_the_demo_fixture_is_valid_against_its_schema() -> None:
     import json
 

@@ -12,8 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from simulator.domain.campaigns import (
+    Automation,
+    Campaign,
+    CampaignSeed,
+    Mailing,
+    Subscription,
+    Trigger,
+)
 from simulator.domain.products import StoredProduct, Term, terms
 from simulator.store import Database
+from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.contacts import SqliteContacts
 from simulator.store.orders import SqliteOrders
 from simulator.store.products import SqliteProducts
@@ -36,6 +45,17 @@ QUERIES = {
     "account reset of product terms": "DELETE FROM product_terms WHERE account_id = 1",
     "account reset of orders": "DELETE FROM orders WHERE account_id = 1",
     "account reset of conversions": "DELETE FROM conversions WHERE account_id = 1",
+    **{
+        f"account reset of {table}": f"DELETE FROM {table} WHERE account_id = 1"
+        for table in (
+            "campaigns",
+            "campaign_triggers",
+            "campaign_mailings",
+            "campaign_subscriptions",
+            "automations",
+            "automation_entries",
+        )
+    },
 }
 
 
@@ -94,3 +114,55 @@ def test_repository_lookup_uses_an_index(tmp_path: Path, name: str) -> None:
                 len(SqliteProducts(conn, 1).matching(Term("customProperties.color", "red"), 0, 99))
                 == 25
             )
+
+
+CODE = "bc0a8795-4f1e-4a6b-8d2c-7e3f9a5b1c20"
+# What the campaign and automation operations run: each call, with every statement it makes.
+CAMPAIGN_CALLS: dict[str, Callable[[SqliteCampaigns], object]] = {
+    "campaign list": lambda r: r.campaigns(),
+    "triggers of the list": lambda r: r.triggers(),
+    "campaign by encrypted id": lambda r: r.campaign("C-7"),
+    "campaign of a trigger": lambda r: r.campaign_by_id(7),
+    "trigger by encrypted id": lambda r: r.trigger("T-7"),
+    "mailings of a campaign": lambda r: r.mailings(7),
+    "encrypted ids in use": lambda r: r.encrypted_ids(),
+    "new campaign": lambda r: r.add_campaign(CampaignSeed(Campaign("C-new", "n", True))),
+    "contact's latest subscription": lambda r: r.latest_subscription(7, 3),
+    "subscription by number": lambda r: r.has_subscription(9),
+    "new subscription": lambda r: r.save_subscription(Subscription(7, 3, None, [], 5)),
+    "campaign-mailing history page": lambda r: r.sent(3, 10**12, 10, 51),
+    "automations of a trigger code": lambda r: r.automations(CODE),
+    "automation by id": lambda r: r.has_automation(CODE),
+    "new automation": lambda r: r.add_automation(Automation("a-new", CODE, "n")),
+    "contact's automation entries": lambda r: r.entries(3, 3),
+    "snapshot of campaigns": lambda r: r.every_campaign(),
+    "snapshot of automations": lambda r: r.every_automation(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAMPAIGN_CALLS))
+def test_campaign_query_uses_an_index(tmp_path: Path, name: str) -> None:
+    db = Database(str(tmp_path / "plan.db"))
+    with db.write() as conn:
+        conn.execute("INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
+                     "VALUES (1, 'a', '[]', '[]', '{}')")  # fmt: skip
+        contacts = SqliteContacts(conn, 1)
+        people = [contacts.create(0).id for _ in range(20)]
+        repo = SqliteCampaigns(conn, 1)
+        for n in range(20):  # campaigns, passages and entries, so the planner has rows to weigh
+            mailings = [Mailing(f"M-{n}-{m}", "m", "EMAIL", m * 1000) for m in range(3)]
+            seed = CampaignSeed(Campaign(f"C-{n}", "c", True), [Trigger(f"T-{n}", "t")], mailings)
+            campaign_id = repo.add_campaign(seed)
+            automation = repo.add_automation(Automation(f"A-{n}", f"code-{n % 4}", "a"))
+            for person in people:
+                repo.save_subscription(Subscription(campaign_id, person, None, [], n))
+                repo.add_entry(automation, person, n)
+        conn.execute("ANALYZE")
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        CAMPAIGN_CALLS[name](repo)
+        conn.set_trace_callback(None)
+        queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert queries, statements
+        for sql in queries:
+            _assert_indexed(_plan(conn, sql))

@@ -1,0 +1,70 @@
+"""Handlers of the campaign and automation operations, and of the contact's campaign-mailing
+history: one transaction each around a call of the domain."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Response, g, jsonify
+
+from simulator.api import no_content, operation, paged, transaction
+from simulator.domain import campaigns
+from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
+from simulator.store.campaigns import SqliteCampaigns
+from simulator.store.contacts import SqliteContacts
+from simulator.store.products import SqliteProducts
+
+
+def _repos(conn: sqlite3.Connection) -> tuple[SqliteCampaigns, SqliteContacts]:
+    account_id = g.caller.account.id
+    return SqliteCampaigns(conn, account_id), SqliteContacts(conn, account_id)
+
+
+@operation("externalCampaignTriggers")
+def list_campaigns(**_: str) -> Response:
+    with transaction(write=False) as (conn, _now):
+        return jsonify(campaigns.listing(SqliteCampaigns(conn, g.caller.account.id)))
+
+
+@operation("getCampaignMailings")
+def campaign_mailings(**_: str) -> Response:
+    with transaction(write=False) as (conn, _now):
+        repo = SqliteCampaigns(conn, g.caller.account.id)
+        return jsonify(campaigns.mailings(repo, g.params["encryptedCampaignId"]))
+
+
+@operation("triggerCampaign")
+def trigger_campaign(**_: str) -> Response:
+    with transaction(write=True) as (conn, now):
+        repo, contacts = _repos(conn)
+        products = SqliteProducts(conn, g.caller.account.id)
+        campaigns.trigger(
+            repo, contacts, products, g.caller, g.params["encryptedTriggerId"], g.body, now
+        )
+    return no_content()
+
+
+@operation("stopCampaign")
+def stop_campaign(**_: str) -> Response:
+    with transaction(write=True) as (conn, now):
+        campaigns.stop(*_repos(conn), g.caller, g.params["encryptedCampaignId"], g.body, now)
+    return no_content()
+
+
+@operation("triggerAutomation")
+def trigger_automation(**_: str) -> Response:
+    with transaction(write=True) as (conn, now):
+        answer = campaigns.trigger_automation(
+            *_repos(conn), g.caller, g.params["triggerCode"], g.body, now
+        )
+    return jsonify(answer)
+
+
+@operation("getCampaignMailingHistory")
+def campaign_mailing_history(**_: str) -> Response:
+    request_page = PageRequest(after=g.params.get("after", 0), size=HISTORY_PAGE_SIZE)
+    with transaction(write=False) as (conn, now):
+        items, page = campaigns.history(
+            *_repos(conn), g.caller, g.params["externalId"], request_page, now
+        )
+    return paged(items, page, "campaignMailingHistories")
