@@ -51,6 +51,7 @@ def build_blueprint(name: str) -> Blueprint:
         orders,
         pending,
         products,
+        subscriptions,
     )
 
     blueprint = Blueprint(name, __name__)

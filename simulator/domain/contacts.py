@@ -159,7 +159,7 @@ def upsert(
     With ``update`` false an existing contact is refused (CONTACT_ALREADY_EXISTS). The caller's
     ID field is set to the sent externalId, moving it from any contact that held it before.
     """
-    external_id = str(incoming["externalId"])
+    external_id = str(incoming["externalId"]) if incoming.get("externalId") else None
     sent = incoming.get("properties") or {}
     # Check the values before the e-mail address takes part in matching.
     props.merge(caller.account, {}, sent, purge=True)
@@ -176,10 +176,21 @@ def upsert(
         assert loaded is not None
         contact = loaded
     _apply(repo, caller, contact, incoming, purge=purge)
-    previous = repo.set_external_id(contact.id, caller.id_field, external_id)
-    if previous is not None and previous != contact.id:
-        _touch(repo, caller.account, previous, now_ms)
+    if external_id is not None:  # absent only for a subscription by e-mail address
+        previous = repo.set_external_id(contact.id, caller.id_field, external_id)
+        if previous is not None and previous != contact.id:
+            _touch(repo, caller.account, previous, now_ms)
     _touch(repo, caller.account, contact.id, now_ms)
+
+
+def subscribe(repo: ContactRepo, caller: Caller, incoming: dict[str, Any], now_ms: int) -> None:
+    """POST /subscription/subscribe: the body is a bare contact, inserted or updated as an
+    upsert; without an externalId the e-mail address is what finds the contact."""
+    if not incoming.get("externalId") and props.email_key(incoming.get("properties") or {}) is None:
+        raise SpotlerError.invalid_params(
+            "a subscription names who subscribes: send an externalId or an email property"
+        )
+    upsert(repo, caller, incoming, update=True, purge=False, now_ms=now_ms)
 
 
 def update(

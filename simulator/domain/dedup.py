@@ -23,7 +23,7 @@ def find_match(
     lookup: IdentityLookup,
     rules: tuple[tuple[str, ...], ...],
     caller_field: str,
-    external_id: str,
+    external_id: str | None,
     email_key: str | None,
 ) -> tuple[int, tuple[str, ...]] | None:
     """The existing contact and the rule that matched it, or None for a new contact."""
@@ -37,8 +37,8 @@ def find_match(
                 found = set(lookup.by_email(email_key))
             else:
                 id_field = caller_field if field == CALLER_ID else field
-                if id_field != caller_field:
-                    # The caller only gives a value for its own ID field.
+                if id_field != caller_field or external_id is None:
+                    # The caller only gives a value for its own ID field (if any).
                     candidates = set()
                     break
                 hit = lookup.by_external_id(id_field, external_id)
