@@ -193,6 +193,19 @@ def success_schema(operation_id: str) -> dict[str, Any] | None:
     return resolve(media["schema"]) if media and "schema" in media else None
 
 
+def media_schema(operation_id: str, media: str, status: int | None = None) -> dict[str, Any] | None:
+    """The raw schema of an operation's request body (``status`` None) or of one of its answers,
+    in one media type; None when it has none there."""
+    op = operations()[operation_id]
+    if status is None:
+        node = document()["paths"][op.path][op.method.lower()].get("requestBody")
+    else:
+        node = op.responses.get(str(status))
+    content = resolve(node).get("content", {}) if node is not None else {}
+    found = content.get(media)
+    return resolve(found["schema"]) if found and "schema" in found else None
+
+
 def response_validator(
     operation_id: str, status: int, media: str = "application/json"
 ) -> Validator | None:

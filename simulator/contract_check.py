@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 
 import contracts
-from simulator import validation
+from simulator import validation, xmldoc
 from simulator.config import FAULT_HEADER
 from simulator.errors import SpotlerError
 
@@ -88,15 +88,17 @@ def check_response(
             raise ContractViolation(f"{op.operation_id} answered 204 with a body")
         return
     media = (content_type or "").split(";")[0].strip()
-    if media != "application/json":
+    if media not in ("application/json", "application/xml"):
         raise ContractViolation(f"{op.operation_id} {status} answered content type {media!r}")
     try:
-        validator = contracts.response_validator(op.operation_id, status)
+        validator = contracts.response_validator(op.operation_id, status, media)
     except KeyError as exc:
         raise ContractViolation(str(exc).strip("'\"")) from None
     if validator is None:
-        raise ContractViolation(f"{op.operation_id} {status} documents no JSON body")
-    errors = list(validator.iter_errors(_json(op, body)))
+        kind = "JSON" if media == "application/json" else "XML"
+        raise ContractViolation(f"{op.operation_id} {status} documents no {kind} body")
+    document = _json(op, body) if media == "application/json" else _xml(op, status, body)
+    errors = list(validator.iter_errors(document))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top)"
         raise ContractViolation(
@@ -113,6 +115,18 @@ def _json(op: contracts.Operation, body: bytes) -> Any:
         )
     except ValueError:
         raise ContractViolation(f"{op.operation_id} answered a body that is not JSON") from None
+
+
+def _xml(op: contracts.Operation, status: int, body: bytes) -> Any:
+    """An XML answer read into the document shape its schema describes."""
+    schema = contracts.media_schema(op.operation_id, "application/xml", status)
+    assert schema is not None  # response_validator found it
+    try:
+        return xmldoc.parse(body, schema)
+    except xmldoc.XmlError as exc:
+        raise ContractViolation(
+            f"{op.operation_id} answered XML that cannot be read: {exc}"
+        ) from None
 
 
 def check_exchange(response: httpx.Response) -> None:

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import contracts
-from simulator.domain import campaigns, contacts, conversions, orders, products, properties
+from simulator.domain import (
+    campaigns,
+    contacts,
+    conversions,
+    forms,
+    orders,
+    products,
+    properties,
+)
 from simulator.domain.accounts import account_spec, patched
 from simulator.domain.clock import ClockState, clock_from_request
 from simulator.domain.faults import check_fault_rule
@@ -36,6 +44,7 @@ from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
 from simulator.store.conversions import SqliteConversions
 from simulator.store.faults import add_fault, clear_faults
+from simulator.store.forms import SqliteForms
 from simulator.store.orders import SqliteOrders
 from simulator.store.products import SqliteProducts
 
@@ -143,6 +152,9 @@ class State:
             campaigns.seed_campaign(campaign_repo, repo, account, campaign, now)
         for automation in raw.get("automations", []):
             campaigns.seed_automation(campaign_repo, repo, account, automation, now)
+        form_repo = SqliteForms(conn, account.id)
+        for form in raw.get("forms", []):
+            forms.seed_form(form_repo, repo, form, now)
         return account
 
     def seed_contacts(
@@ -215,7 +227,20 @@ class State:
             "bounces": bounces_out,
             **self._commerce(conn, account, repo),
             **self._campaigns(conn, account, repo),
+            "forms": self._forms(conn, account, repo),
         }
+
+    @staticmethod
+    def _forms(
+        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+    ) -> list[dict[str, Any]]:
+        """The forms of an account with their results, as a fixture holds them."""
+        every_form = SqliteForms(conn, account.id).every_form()
+        contact_ids = [
+            r.contact_id for _f, rs in every_form for r in rs if r.contact_id is not None
+        ]
+        encrypted = contact_repo.encrypted_ids(contact_ids)
+        return [forms.form_seed_view(form, rs, encrypted) for form, rs in every_form]
 
     @staticmethod
     def _commerce(

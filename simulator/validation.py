@@ -1,7 +1,8 @@
 """Checks every request against the contract before a handler runs.
 
 Parameters arrive as strings, so they are first coerced to the type their schema declares, then
-validated; the body is parsed as JSON and validated. Any violation answers 400 INVALID_PARAMS with
+validated; the body is parsed as JSON (or, where the contract takes XML, read from XML into the
+same document shape) and validated. Any violation answers 400 INVALID_PARAMS with
 a message that names the field and says what was expected. No handler checks a field by hand.
 """
 
@@ -14,10 +15,13 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
+import contracts
 from contracts import Operation, Parameter
+from simulator import xmldoc
 from simulator.errors import SpotlerError
 
 JSON_TYPES = ("application/json", "text/json")
+XML_TYPES = ("application/xml", "text/xml")
 
 
 def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
@@ -121,11 +125,16 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
             )
         return None
     media = (content_type or "application/json").split(";")[0].strip().lower()
+    takes_xml = "application/xml" in op.body_validators
+    if takes_xml and (media in XML_TYPES or media.endswith("+xml")):
+        return _validated(op, "application/xml", _xml(op, raw))
     if media not in JSON_TYPES and not media.endswith("+json"):
+        also = " (or as application/xml with an XML document)" if takes_xml else ""
         raise SpotlerError(
             415,
             "INVALID_PARAMS",
-            f"the body is sent as {media!r}; send it as application/json with a JSON document",
+            f"the body is sent as {media!r}; send it as application/json with a JSON "
+            f"document{also}",
         )
     try:
         document = json.loads(
@@ -143,9 +152,21 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
         ) from None
     if b"\\u" in raw:
         _refuse_lone_surrogates(document)
-    validator = op.body_validators.get("application/json") or next(
-        iter(op.body_validators.values())
-    )
+    return _validated(op, "application/json", document)
+
+
+def _xml(op: Operation, raw: bytes) -> Any:
+    """An XML body read into the document shape its schema describes."""
+    schema = contracts.media_schema(op.operation_id, "application/xml")
+    assert schema is not None  # the operation takes XML
+    try:
+        return xmldoc.parse(raw, schema)
+    except xmldoc.XmlError as exc:
+        raise SpotlerError.invalid_params(f"{exc}: fix the document") from None
+
+
+def _validated(op: Operation, media: str, document: Any) -> Any:
+    validator = op.body_validators.get(media) or next(iter(op.body_validators.values()))
     try:
         error = best_match(validator.iter_errors(document))
     except RecursionError:

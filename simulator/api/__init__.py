@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, jsonify, request
 
 import contracts
-from simulator import traffic, validation
+from simulator import traffic, validation, xmldoc
 from simulator.auth import AuthFailure
 from simulator.domain.paging import Page, PageRequest
 from simulator.errors import SpotlerError
@@ -48,6 +48,7 @@ def build_blueprint(name: str) -> Blueprint:
         campaigns,
         contacts,
         conversions,
+        forms,
         orders,
         pending,
         products,
@@ -117,6 +118,19 @@ def no_content() -> Response:
     return Response(status=204)
 
 
+def answer(document: Any) -> Response:
+    """A 200 answer: XML when the client asks for it (``Accept: application/xml`` over JSON) and
+    the operation documents an XML answer, JSON otherwise."""
+    operation_id = str(request.endpoint).rsplit(".", 1)[-1]
+    if request.accept_mimetypes.best_match(["application/json", "application/xml"]) == (
+        "application/xml"
+    ):
+        schema = contracts.media_schema(operation_id, "application/xml", 200)
+        if schema is not None:
+            return Response(xmldoc.dump(document, schema), content_type="application/xml")
+    return jsonify(document)
+
+
 def paged(items: list[Any], page: Page, key: str, *, bare: bool = False) -> Response:
     """A page in the API's ``{paging, <key>}`` shape (or the bare list when asked)."""
     if bare:
@@ -126,4 +140,4 @@ def paged(items: list[Any], page: Page, key: str, *, bare: bool = False) -> Resp
         args = request.args.to_dict(flat=False)
         args["after"] = [str(page.after)]
         paging["next"] = f"{request.base_url}?{urlencode(args, doseq=True)}"
-    return jsonify({"paging": paging, key: items})
+    return answer({"paging": paging, key: items})

@@ -91,8 +91,8 @@ def bounced_contacts(**_: str) -> Response:
     return _windowed(contacts.bounced, "bounces")
 
 
-def _history(key: str, page_size: int | None = None) -> Response:
-    request_page = PageRequest(after=g.params.get("after", 0), size=page_size or HISTORY_PAGE_SIZE)
+def _history(key: str) -> Response:
+    request_page = PageRequest(after=g.params.get("after", 0), size=HISTORY_PAGE_SIZE)
     with contact_repo(write=False) as (repo, _now):
         page = contacts.empty_history(repo, g.caller, g.params["externalId"], request_page.after)
     return paged([], page, key)
@@ -101,8 +101,3 @@ def _history(key: str, page_size: int | None = None) -> Response:
 @operation("getMailingHistory")
 def mailing_history(**_: str) -> Response:
     return _history("mailingHistories")
-
-
-@operation("getFormHistory")
-def form_history(**_: str) -> Response:
-    return _history("formHistories", g.params.get("pageSize"))

@@ -153,8 +153,8 @@ def upsert(
     update: bool,
     purge: bool,
     now_ms: int,
-) -> None:
-    """POST /contact: find the existing contact by the dedup rules, or create one.
+) -> int:
+    """POST /contact: find the existing contact by the dedup rules, or create one; its id.
 
     With ``update`` false an existing contact is refused (CONTACT_ALREADY_EXISTS). The caller's
     ID field is set to the sent externalId, moving it from any contact that held it before.
@@ -181,6 +181,7 @@ def upsert(
         if previous is not None and previous != contact.id:
             _touch(repo, caller.account, previous, now_ms)
     _touch(repo, caller.account, contact.id, now_ms)
+    return contact.id
 
 
 def subscribe(repo: ContactRepo, caller: Caller, incoming: dict[str, Any], now_ms: int) -> None:

@@ -162,9 +162,12 @@ def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
 
 
 def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
-    """Remove every contact, change, bounce, product, order, conversion, campaign and automation
-    of an account; keep its settings, keys and property definitions."""
+    """Remove every contact, change, bounce, product, order, conversion, campaign, automation and
+    form of an account; keep its settings, keys and property definitions."""
     for table in (
+        "form_results",
+        "form_fields",
+        "forms",
         "automation_entries",
         "automations",
         "campaign_subscriptions",

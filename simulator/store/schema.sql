@@ -269,3 +269,50 @@ CREATE TABLE IF NOT EXISTS automation_entries (
 CREATE INDEX IF NOT EXISTS automation_entries_contact ON automation_entries (contact_id, automation_id);
 CREATE INDEX IF NOT EXISTS automation_entries_automation ON automation_entries (automation_id);
 CREATE INDEX IF NOT EXISTS automation_entries_account ON automation_entries (account_id, id);
+
+-- Forms with their fields, as a fixture seeds them; form_id is the formId of the API.
+CREATE TABLE IF NOT EXISTS forms (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    form_id      INTEGER NOT NULL,
+    name         TEXT    NOT NULL,
+    sub_type     TEXT    NOT NULL,             -- normal | subscribe | unSubscribe | editProfile
+    state        TEXT    NOT NULL,             -- draft | proof | final
+    confirmation TEXT    NOT NULL,             -- HTML answered after a submit
+    redirect_url TEXT,
+    position     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS forms_form_id ON forms (account_id, form_id);
+CREATE UNIQUE INDEX IF NOT EXISTS forms_position ON forms (account_id, position);
+
+CREATE TABLE IF NOT EXISTS form_fields (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    form_row   INTEGER NOT NULL REFERENCES forms(id) ON DELETE CASCADE,
+    field_id   INTEGER NOT NULL,
+    name       TEXT    NOT NULL,               -- the key of formParams
+    label      TEXT    NOT NULL,
+    type       TEXT    NOT NULL,
+    required   INTEGER NOT NULL,
+    property   TEXT,                           -- the contact property it fills
+    options    TEXT    NOT NULL,               -- JSON array
+    position   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS form_fields_form ON form_fields (form_row, position);
+CREATE INDEX IF NOT EXISTS form_fields_account ON form_fields (account_id);
+
+-- Submitted results; number is the formResultId (per account).
+CREATE TABLE IF NOT EXISTS form_results (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    number       INTEGER NOT NULL,
+    form_row     INTEGER NOT NULL REFERENCES forms(id) ON DELETE CASCADE,
+    contact_id   INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+    submitted_ms INTEGER NOT NULL,
+    completed    INTEGER NOT NULL,
+    test         INTEGER NOT NULL,
+    answers      TEXT    NOT NULL              -- JSON object: field name -> list of values
+);
+CREATE UNIQUE INDEX IF NOT EXISTS form_results_number ON form_results (account_id, number);
+CREATE INDEX IF NOT EXISTS form_results_form ON form_results (form_row, submitted_ms, number);
+CREATE INDEX IF NOT EXISTS form_results_contact ON form_results (contact_id, submitted_ms, number);

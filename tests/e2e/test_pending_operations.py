@@ -12,7 +12,6 @@ AUDIENCE = {"externalId": "A-1", "name": "Recent buyers"}
 @pytest.mark.parametrize(
     ("path", "params", "expected"),
     [
-        ("/form/list", {"formState": "final"}, []),
         ("/templist", {}, []),
         ("/mailing", {"fromDate": "2026-01-01", "toDate": "2026-02-01"}, []),
         ("/trend-report", {"after": "5"}, {"paging": {"after": 5}, "trendReports": []}),

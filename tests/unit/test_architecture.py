@@ -80,6 +80,17 @@ def test_every_campaign_and_automation_operation_has_a_handler(tmp_path: Path) -
     assert stateful <= set(HANDLERS)
 
 
+def test_every_form_operation_has_a_handler(tmp_path: Path) -> None:
+    from simulator.api import HANDLERS
+
+    create_app(Config(db_path=str(tmp_path / "s.db")))
+    stateful = {
+        op.operation_id for op in contracts.operations().values() if op.path.startswith("/form/")
+    } | {"getFormHistory"}
+    assert len(stateful) == 7
+    assert stateful <= set(HANDLERS)
+
+
 def test_the_demo_fixture_is_valid_against_its_schema() -> None:
     import json
 

@@ -20,10 +20,12 @@ from simulator.domain.campaigns import (
     Subscription,
     Trigger,
 )
+from simulator.domain.forms import Form, FormField, FormResult, ResultFilter
 from simulator.domain.products import StoredProduct, Term, terms
 from simulator.store import Database
 from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.contacts import SqliteContacts
+from simulator.store.forms import SqliteForms
 from simulator.store.orders import SqliteOrders
 from simulator.store.products import SqliteProducts
 
@@ -54,6 +56,9 @@ QUERIES = {
             "campaign_subscriptions",
             "automations",
             "automation_entries",
+            "forms",
+            "form_fields",
+            "form_results",
         )
     },
 }
@@ -161,6 +166,49 @@ def test_campaign_query_uses_an_index(tmp_path: Path, name: str) -> None:
         statements: list[str] = []
         conn.set_trace_callback(statements.append)
         CAMPAIGN_CALLS[name](repo)
+        conn.set_trace_callback(None)
+        queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert queries, statements
+        for sql in queries:
+            _assert_indexed(_plan(conn, sql))
+
+
+# What the form operations run: each call, with every statement it makes.
+FORM_CALLS: dict[str, Callable[[SqliteForms], object]] = {
+    "form list": lambda r: r.forms(None, None),
+    "form list of one subtype and state": lambda r: r.forms("subscribe", "final"),
+    "form by formId": lambda r: r.form(107),
+    "form of a result": lambda r: r.form_by_row(7),
+    "new form": lambda r: r.add_form(Form(999, "n", fields=(FormField(1, "email", "E"),))),
+    "result by number": lambda r: r.has_result(9),
+    "result of a form": lambda r: r.result(7, 9),
+    "new result": lambda r: r.save_result(FormResult(7, 5, {"email": ["a@b.nl"]})),
+    "results of a form": lambda r: r.results(7, ResultFilter(True, 1, 10**12)),
+    "contact's form history page": lambda r: r.history(3, 10, 51),
+    "snapshot of forms": lambda r: r.every_form(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORM_CALLS))
+def test_form_query_uses_an_index(tmp_path: Path, name: str) -> None:
+    db = Database(str(tmp_path / "plan.db"))
+    with db.write() as conn:
+        conn.execute("INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
+                     "VALUES (1, 'a', '[]', '[]', '{}')")  # fmt: skip
+        contacts = SqliteContacts(conn, 1)
+        people = [contacts.create(0).id for _ in range(20)]
+        repo = SqliteForms(conn, 1)
+        for n in range(20):  # forms with fields and results, so the planner has rows to weigh
+            fields = tuple(FormField(f, f"f{f}", "l") for f in range(1, 4))
+            row = repo.add_form(
+                Form(100 + n, "f", "subscribe" if n % 2 else "normal", fields=fields)
+            )
+            for person in people:
+                repo.save_result(FormResult(row, n, {"f1": ["x"]}, contact_id=person))
+        conn.execute("ANALYZE")
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        FORM_CALLS[name](repo)
         conn.set_trace_callback(None)
         queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert queries, statements
