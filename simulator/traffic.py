@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sqlite3
 import struct
 import time
 from typing import Any
@@ -55,23 +56,29 @@ def apply_faults() -> None:
     if template:
         for prefix in API_PREFIXES:
             template = template.removeprefix(prefix)
-    with state.db.write() as conn:
-        now = state.now_ms(conn)
+    with state.db.read() as conn:
         call = Call(
-            request.method, _api_path(), template, caller.account.name, caller.auth.label, now
-        )
-        fired: tuple[FaultRule, int] | None = None
-        for fault_id, doc, _, _ in fault_store.all_faults(conn):
-            rule = FaultRule.from_document(fault_id, doc)
-            if not rule.matches(call):
-                continue
-            number = fault_store.count_match(conn, fault_id)
+            request.method, _api_path(), template, caller.account.name, caller.auth.label,
+            state.now_ms(conn),
+        )  # fmt: skip
+        if not _matching(conn, call):
+            return  # the usual call: no rule to count, so no write lock on the way in
+    fired: tuple[FaultRule, int] | None = None
+    with state.db.write() as conn:  # match numbers are shared by every worker: count atomically
+        for rule in _matching(conn, call):
+            number = fault_store.count_match(conn, rule.id)
             if rule.fires(number):
-                fault_store.count_fired(conn, fault_id)
+                fault_store.count_fired(conn, rule.id)
                 fired = (rule, number)
                 break
     if fired is not None:
         _take_effect(*fired)
+
+
+def _matching(conn: sqlite3.Connection, call: Call) -> list[FaultRule]:
+    """The rules that match ``call``, oldest first."""
+    rules = (FaultRule.from_document(i, doc) for i, doc, _, _ in fault_store.all_faults(conn))
+    return [rule for rule in rules if rule.matches(call)]
 
 
 def _take_effect(rule: FaultRule, number: int) -> None:
