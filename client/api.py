@@ -7,7 +7,6 @@ cost ordering guarantees and readability. Run several workers for throughput.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -149,16 +148,6 @@ class SpotlerClient:
             key = "bounces" if path.endswith("bounces/list") else "contacts"
             return {"paging": {}, key: page}
         return dict(page)
-
-    def iter_updates(self, from_date: datetime | str, to_date: datetime | str) -> Iterator[Any]:
-        """Every changed contact of the window, page after page."""
-        after = None
-        while True:
-            page = self.updates_page(from_date, to_date, after=after)
-            yield from page["contacts"]
-            if "next" not in page["paging"]:
-                return
-            after = page["paging"]["after"]
 
     # ---- products, orders, conversions ---------------------------------------------------------
 

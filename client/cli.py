@@ -19,22 +19,15 @@ import json
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
-
 from client.api import SpotlerClient
-from client.overview import VIEWS, last_error, moment, when
-from client.queue import Call, Outbox, QueueError, RetryPolicy
+from client.display import calls_table, console, show_progress, status_table, wide
+from client.overview import VIEWS
+from client.queue import Outbox, QueueError, RetryPolicy
 from client.worker import Worker
-
-console = Console(highlight=False)
-wide = Console(highlight=False, width=max(console.width, 160))  # tables are read, not wrapped
 
 
 class UsageError(Exception):
@@ -70,28 +63,6 @@ def _policy(args: argparse.Namespace) -> RetryPolicy:
 # ---- run ----------------------------------------------------------------------------------------
 
 
-def status_table(outbox: Outbox, worker: Worker | None = None) -> Table:
-    counts = outbox.counts()
-    upcoming = outbox.next_attempt_at()
-    table = Table(title="Spotler outbox", show_header=True)
-    for column in ("delivered", "waiting", "due now", "failed", "discarded", "next attempt"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        str(counts["delivered"]),
-        str(counts["pending"] + counts["leased"]),
-        str(counts["due"]),
-        str(counts["failed"]),
-        str(counts["discarded"]),
-        moment(upcoming) if upcoming else "-",
-    )
-    if worker is not None:
-        p = worker.progress
-        table.caption = (
-            f"this run: {p.delivered} delivered, {p.retrying} retries scheduled, {p.failed} failed"
-        )
-    return table
-
-
 def run(args: argparse.Namespace) -> int:
     for name in ("url", "key", "secret"):
         if not getattr(args, name):
@@ -108,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 worker.run_once()
                 console.print(status_table(outbox, worker))
             else:
-                _run_with_progress(worker, args.idle)
+                show_progress(worker, args.idle)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -120,43 +91,7 @@ def run(args: argparse.Namespace) -> int:
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _run_with_progress(worker: Worker, idle: float) -> None:
-    if console.is_terminal:
-        with Live(
-            status_table(worker.outbox, worker), console=console, refresh_per_second=4
-        ) as live:
-            worker.run(idle, on_tick=lambda w: live.update(status_table(w.outbox, w)))
-        return
-    last = [0.0]
-
-    def line(w: Worker) -> None:  # a log line every few seconds when not on a terminal
-        if time.monotonic() - last[0] >= 5:
-            last[0] = time.monotonic()
-            c = w.outbox.counts()
-            print(
-                f"delivered {c['delivered']}, waiting {c['pending'] + c['leased']}, "
-                f"failed {c['failed']}",
-                flush=True,
-            )
-
-    worker.run(idle, on_tick=line)
-    console.print(status_table(worker.outbox, worker))
-
-
 # ---- the overview ---------------------------------------------------------------------------
-
-
-def calls_table(calls: list[Call], title: str) -> Table:
-    table = Table(title=title)
-    columns = ["id", "entity", "key", "operation", "attempts", "first queued", "last error"]
-    for column in (*columns, "next attempt / failed at"):
-        table.add_column(column, overflow="fold")
-    for call in calls:
-        table.add_row(
-            str(call.id), call.entity, call.key, call.operation, str(call.attempts),
-            moment(call.enqueued_at), last_error(call, 90), when(call),
-        )  # fmt: skip
-    return table
 
 
 def failed(args: argparse.Namespace) -> int:
@@ -167,16 +102,13 @@ def failed(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(c) for c in calls], indent=2, default=str))
     elif not calls:
-        console.print(f"no {args.view} calls" + (" match these filters" if _filtered(args) else ""))
+        filtered = args.entity or args.key or args.error_type
+        console.print(f"no {args.view} calls" + (" match these filters" if filtered else ""))
     else:
         wide.print(calls_table(calls, f"{args.view} calls ({len(calls)})"))
         if args.view == "failed":
             console.print("retry with `spotler-connector retry ID` or give up with `discard ID`")
     return 0
-
-
-def _filtered(args: argparse.Namespace) -> bool:
-    return bool(args.entity or args.key or args.error_type)
 
 
 def status(args: argparse.Namespace) -> int:

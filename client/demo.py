@@ -21,11 +21,12 @@ from typing import Any
 
 import yaml
 from rich.console import Console
-from rich.live import Live
 
 from client.api import SpotlerClient
+from client.display import calls_table, show_progress, wide
 from client.errors import NotFound
 from client.queue import Outbox, RetryPolicy, transaction
+from client.worker import Worker
 
 SHOP_SCHEMA = """
 CREATE TABLE IF NOT EXISTS customers (
@@ -263,12 +264,10 @@ def _bad_day(scenario: str | None) -> dict[str, Any]:
     return loaded
 
 
-def _typo_and_fix(shop: Webshop, outbox: Outbox, worker: Any, console: Console) -> None:
+def _typo_and_fix(shop: Webshop, outbox: Outbox, worker: Worker, console: Console) -> None:
     """A customer signs up with a broken e-mail address: Spotler refuses it for good, the call
     shows as failed; the shop fixes the address, its upsert goes through, the operator discards
     the failed call."""
-    from client.cli import calls_table, wide
-
     shop.add_customer("5999", "not-an-email-address", "Typo", "Tester")
     worker.run_once()
     wide.print(calls_table(outbox.calls(states=("failed",)), "failed: the operator sees this"))
@@ -285,8 +284,6 @@ def _typo_and_fix(shop: Webshop, outbox: Outbox, worker: Any, console: Console) 
 def run_demo(
     *, customers: int, orders: int, scenario: str | None, keep: bool, console: Console
 ) -> int:
-    from client.cli import calls_table, status_table, wide
-    from client.worker import Worker
     from simulator.admin_client import AdminClient
     from simulator.pytest_plugin import serving
 
@@ -314,11 +311,7 @@ def run_demo(
             api = SpotlerClient(server.base, DEMO_KEY, DEMO_SECRET, timeout=5)
             worker = Worker(outbox, api, lease_seconds=30)
             started = time.monotonic()
-            with Live(status_table(outbox, worker), console=console, refresh_per_second=4) as live:
-                while outbox.counts()["pending"] + outbox.counts()["leased"]:
-                    worker.run_once()
-                    live.update(status_table(outbox, worker))
-                    time.sleep(0.1)
+            show_progress(worker, 0.1, until_drained=True)
             took = time.monotonic() - started
             console.print()
             retried = [

@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from client.queue import STATES, Call, Outbox, QueueError
+from client.queue import OPEN, STATES, Call, Outbox, QueueError
 
+NAME = "spotler_overview"
 VIEWS = {
     "failed": ("failed",),
-    "waiting": ("pending", "leased"),
+    "waiting": OPEN,
     "delivered": ("delivered",),
     "discarded": ("discarded",),
     "all": STATES,
@@ -51,8 +52,8 @@ def last_error(call: Call, width: int | None = None) -> str:
     return f"{status}{call.last_error_type or ''}: {message}".strip(": ")
 
 
-def overview_blueprint(outbox: Outbox, name: str = "spotler_overview") -> Blueprint:
-    blueprint = Blueprint(name, __name__, template_folder="templates")
+def overview_blueprint(outbox: Outbox) -> Blueprint:
+    blueprint = Blueprint(NAME, __name__, template_folder="templates")
 
     @blueprint.before_request
     def same_origin_posts_only() -> None:
@@ -89,7 +90,7 @@ def overview_blueprint(outbox: Outbox, name: str = "spotler_overview") -> Bluepr
             k: v for k, v in request.form.items() if k in ("view", "entity", "key", "error_type")
         }
         args.update({k: v for k, v in message.items() if v})
-        return redirect(url_for(f"{name}.calls", **args), code=303)  # type: ignore[return-value]
+        return redirect(url_for(f"{NAME}.calls", **args), code=303)  # type: ignore[return-value]
 
     @blueprint.post("/<int:call_id>/retry")
     def retry(call_id: int) -> Response:

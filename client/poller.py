@@ -64,7 +64,10 @@ def change_key(stream: Stream, item: dict[str, Any]) -> tuple[str, int]:
 
 @dataclass
 class PollResult:
-    windows: list[tuple[str, str]]
+    """What one poll did: the window it closed (None when none was due yet), pages read,
+    changes handed over, and changes read again that were not handed over twice."""
+
+    window: tuple[str, str] | None = None
     pages: int = 0
     handed: int = 0
     duplicates: int = 0
@@ -125,19 +128,20 @@ class Poller:
                 (self.stream,),
             ).fetchone()
         end = window_to if window_to is not None else _ms(self.clock() - self.margin)
-        result = PollResult(windows=[])
+        result = PollResult()
         if end <= watermark:
             return result
-        result.windows.append((_iso(watermark), _iso(end)))
+        result.window = (_iso(watermark), _iso(end))
         resumed = after is not None
-        pages, _ = self._walk(watermark, end, after, handler, result)
+        self._walk(watermark, end, after, handler, result)
         # Paging is by offset over a list that can shrink while it is read (a contact that
         # changes again leaves this window for a later one), so a later page can skip an item.
         # Unless one request read the whole window, walk it again until a pass finds nothing new.
-        if pages > 1 or resumed:
+        if result.pages > 1 or resumed:
             while True:
-                pages, handed = self._walk(watermark, end, None, handler, result)
-                if handed == 0 or pages == 1:
+                pages, handed = result.pages, result.handed
+                self._walk(watermark, end, None, handler, result)
+                if result.handed == handed or result.pages == pages + 1:
                     break
         self._save([], end, None, done=True)
         return result
@@ -145,9 +149,8 @@ class Poller:
     def _walk(
         self, watermark: int, end: int, after: int | None,
         handler: Callable[[dict[str, Any]], None], result: PollResult,
-    ) -> tuple[int, int]:  # fmt: skip
-        """Every page of the window from ``after`` on: (pages read, changes handed over)."""
-        pages = handed = 0
+    ) -> None:  # fmt: skip
+        """Every page of the window from ``after`` on, counted in ``result``."""
         while True:
             page = self._page(watermark, end, after)
             items = page["contacts" if self.stream == "updates" else "bounces"]
@@ -155,10 +158,9 @@ class Poller:
             has_more = "next" in page["paging"]
             after = page["paging"].get("after") if has_more else None
             self._save(fresh, end, after, done=False)
-            pages, handed = pages + 1, handed + len(fresh)
             result.pages += 1
             if not has_more:
-                return pages, handed
+                return
 
     def _page(self, start_ms: int, end_ms: int, after: int | None) -> dict[str, Any]:
         fetch = self.api.updates_page if self.stream == "updates" else self.api.bounces_page

@@ -295,11 +295,12 @@ class Outbox:
         return Call.from_row(row) if row else None
 
     def counts(self) -> dict[str, int]:
-        """Calls per state, and ``due``: open calls whose time has come."""
+        """Calls per state, ``waiting`` (pending or leased) and ``due`` (pending, time come)."""
         with closing(self._connect()) as conn:
             found = dict.fromkeys(STATES, 0)
             for state, n in conn.execute("SELECT state, count(*) FROM spotler_outbox GROUP BY 1"):
                 found[state] = n
+            found["waiting"] = sum(found[s] for s in OPEN)
             found["due"] = conn.execute(
                 "SELECT count(*) FROM spotler_outbox WHERE state = 'pending' AND "
                 "next_attempt_at <= ?",

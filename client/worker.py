@@ -18,8 +18,6 @@ after a lost answer may record them twice; they are at-least-once, and said so h
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,7 +115,6 @@ class Worker:
     api: SpotlerClient
     lease_seconds: float = 120
     batch: int = 20
-    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress = field(default_factory=Progress)
 

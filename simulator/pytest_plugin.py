@@ -76,30 +76,30 @@ class Server:
 
 
 @contextmanager
-def serving(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Server]:
-    """Start ``spotler-sim serve`` on a free port with ``options``; stop it on exit."""
-    port = free_port()
-    command = [sys.executable, "-m", "simulator.cli", "serve", "--port", str(port), *options]
+def running(
+    command: list[str], ready_url: str, log: Path, *, start_timeout: float = 30
+) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command`` (output to ``log``), wait until ``ready_url`` answers 200, and stop it
+    on exit."""
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     with log.open("w") as sink:
         process = subprocess.Popen(
             command, stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
         )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + start_timeout
     while True:
         try:
-            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             process.wait()
-            raise RuntimeError(f"spotler-sim serve did not start:\n{log.read_text()}")
+            raise RuntimeError(f"{' '.join(command[1:])} did not start:\n{log.read_text()}")
         time.sleep(0.1)
     try:
-        yield Server(base, process, log)
+        yield process
     finally:
         process.terminate()
         try:
@@ -107,6 +107,16 @@ def serving(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Ser
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def serving(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Server]:
+    """Start ``spotler-sim serve`` on a free port with ``options``; stop it on exit."""
+    port = free_port()
+    command = [sys.executable, "-m", "simulator.cli", "serve", "--port", str(port), *options]
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/openapi.json", log, start_timeout=start_timeout) as process:
+        yield Server(base, process, log)
 
 
 # ---- one account per test ------------------------------------------------------------------

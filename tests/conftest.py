@@ -4,5 +4,6 @@ pytest_plugins = [
     "pytester",
     "tests.plugins.browser",
     "tests.plugins.hypothesis_profiles",
+    "tests.plugins.outbox",
     "tests.plugins.simulator",
 ]

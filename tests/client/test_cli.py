@@ -8,10 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from client.queue import Outbox
-from tests.e2e.test_connector_overview import fail
+from tests.plugins.outbox import fail
 from tests.plugins.simulator import DEMO_KEYS, LiveServer
 
 
@@ -26,11 +24,6 @@ def connector(*args: str, stdin: str = "", env: dict[str, str] | None = None) ->
         check=False,
     )
     return done.returncode, done.stdout + done.stderr
-
-
-@pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
-    return Outbox(tmp_path / "outbox.db")
 
 
 def test_failed_lists_a_table_with_filters_and_json(outbox: Outbox) -> None:

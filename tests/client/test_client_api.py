@@ -4,7 +4,6 @@ failures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ def test_contact_calls_round_trip(api: SpotlerClient) -> None:
         contact["properties"]["firstName"] == "Anne" and contact["properties"]["lastName"] == "Smit"
     )
     api.anonymize_contact("5001")
+    assert not api.get_contact("5001")["properties"].get("email")  # anonymized: no address left
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_a_malformed_answer_is_an_unknown_outcome(live: LiveServer) -> None:
     assert raised.value.sent
 
 
-def test_nothing_listening_is_a_transport_error_never_sent(tmp_path: Path) -> None:
+def test_nothing_listening_is_a_transport_error_never_sent() -> None:
     with (
         SpotlerClient("http://127.0.0.1:9", "k", "s", timeout=2) as client,
         pytest.raises(errors.TransportError) as raised,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,55 +14,19 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from client.queue import Call, Failure, Outbox
-from simulator.pytest_plugin import free_port
-
-
-def fail(outbox: Outbox, entity: str, key: str, error_type: str = "INVALID_PROPERTY") -> int:
-    call_id = outbox.enqueue(entity, key, f"{entity}.insert", {"key": key})
-    call = _claim(outbox, call_id)
-    failure = Failure(f"{key} was refused", transient=False, status=400, error_type=error_type)
-    assert outbox.failed_attempt(call, failure) == "failed"
-    return call_id
-
-
-def _claim(outbox: Outbox, call_id: int) -> Call:
-    for call in outbox.claim(100):
-        if call.id == call_id:
-            return call
-        outbox.release(call)
-    raise AssertionError(f"call {call_id} was not due")
-
-
-@pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
-    return Outbox(tmp_path / "outbox.db")
+from client.queue import Outbox
+from simulator.pytest_plugin import free_port, running
+from tests.plugins.outbox import claim, fail
 
 
 @pytest.fixture
 def overview(outbox: Outbox, tmp_path: Path) -> Iterator[str]:
+    """``spotler-connector overview`` on a free port, as an operator starts it."""
     port = free_port()
     command = [sys.executable, "-m", "client.cli", "--db", str(outbox.path), "overview"]
-    log = tmp_path / "overview.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [*command, "--port", str(port)], stdout=sink, stderr=subprocess.STDOUT
-        )
     base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(base, timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                process.wait()
-                raise RuntimeError(log.read_text()) from None
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(10)
+    with running([*command, "--port", str(port)], base, tmp_path / "overview.log"):
+        yield base
 
 
 def rows(browser: Chrome) -> dict[str, str]:
@@ -130,7 +92,7 @@ def test_a_retry_that_would_send_older_data_over_newer_is_refused_with_the_reaso
 ) -> None:
     old = fail(outbox, "contact", "1001")
     newer = outbox.enqueue("contact", "1001", "contact.update", {})
-    assert outbox.delivered(_claim(outbox, newer))
+    assert outbox.delivered(claim(outbox, newer))
     browser.get(overview)
     browser.find_element(By.CSS_SELECTOR, f"#call-{old} button.retry").click()
     WebDriverWait(browser, 5).until(lambda br: br.find_elements(By.ID, "problem"))

@@ -104,7 +104,7 @@ def test_a_thousand_changes_sync_exactly_through_a_bad_day(flaky: Any, tmp_path:
         time.sleep(0.5)
         assert outbox.counts()["delivered"] == during, "delivered during maintenance"
         admin.advance_clock(1800)  # 02:35: maintenance over
-        _wait(lambda: _open(outbox) == 0, "the outbox to drain", timeout=300)
+        _wait(lambda: outbox.counts()["waiting"] == 0, "the outbox to drain", timeout=300)
     finally:
         stop.set()
         for thread in threads:
@@ -132,10 +132,10 @@ def test_a_connector_killed_mid_sync_finishes_the_same_after_a_restart(
     _wait(lambda: outbox.counts()["delivered"] >= 60, "60 deliveries")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
-    assert _open(outbox) > 0, "the run finished before it could be killed"
+    assert outbox.counts()["waiting"] > 0, "the run finished before it could be killed"
 
     second = _connector(live, db)
-    _wait(lambda: _open(outbox) == 0, "the restarted connector to drain", timeout=300)
+    _wait(lambda: outbox.counts()["waiting"] == 0, "the restarted connector to drain", timeout=300)
     second.send_signal(signal.SIGTERM)
     assert second.wait(30) == 0, _output(second)
     assert "stopped" in _output(second)
@@ -179,11 +179,6 @@ def _connector(live: LiveServer, db: Path, *extra: str) -> subprocess.Popen[str]
 def _output(process: subprocess.Popen[str]) -> str:
     """What ``spotler-connector run`` printed (its log file is named after its pid)."""
     return LOGS[process.pid].read_text()
-
-
-def _open(outbox: Outbox) -> int:
-    counts = outbox.counts()
-    return counts["pending"] + counts["leased"]
 
 
 def _wait(condition: Any, what: str, timeout: float = 120) -> None:

@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from client.queue import Failure, Outbox, RetryPolicy
+from client.queue import Failure, Ordering, Outbox, RetryPolicy
 
 KEYS = st.sampled_from(["A", "B", "C"])
 POLICY = RetryPolicy(ladder=(60, 300, 600, 3600), tail=(7200,), max_attempts=5)
@@ -39,8 +39,10 @@ class OutboxMachine(RuleBasedStateMachine):
         self.due: dict[int, float] = {}  # earliest time each call may be tried again
         self.remote: dict[str, list[int]] = defaultdict(list)
 
-    def _open(self, ordering: str = "per-key") -> Outbox:
-        return Outbox(self.path, policy=POLICY, clock=lambda: self.now, ordering=ordering)  # type: ignore[arg-type]
+    ORDERING: Ordering = "per-key"
+
+    def _open(self) -> Outbox:
+        return Outbox(self.path, policy=POLICY, clock=lambda: self.now, ordering=self.ORDERING)
 
     def before(self, call_id: int) -> list[int]:
         """The calls that must be delivered or failed before ``call_id`` may go."""
@@ -134,8 +136,7 @@ TestOutbox.settings = settings(max_examples=60, stateful_step_count=40, deadline
 class GlobalOrderMachine(OutboxMachine):
     """The vendor's strict reading: one call at a time, oldest first, whatever its key."""
 
-    def _open(self, ordering: str = "global") -> Outbox:
-        return super()._open("global")
+    ORDERING: Ordering = "global"
 
     def before(self, call_id: int) -> list[int]:
         return [i for i in self.keys if i < call_id]
