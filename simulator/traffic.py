@@ -19,8 +19,10 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+import contracts
 from simulator.config import API_PREFIXES, FAULT_HEADER
 from simulator.domain.faults import Call, FaultRule
+from simulator.domain.model import Caller
 from simulator.errors import SpotlerError
 from simulator.services import services
 from simulator.store import faults as fault_store
@@ -47,38 +49,37 @@ def _api_path() -> str:
     return request.path
 
 
-def apply_faults() -> None:
-    """Run the fault rules for the authenticated call in ``g.caller``; the first that fires wins."""
+def matching_faults(
+    conn: sqlite3.Connection, caller: Caller, op: contracts.Operation
+) -> list[FaultRule]:
+    """The fault rules that match this call, oldest first (read in the caller's transaction)."""
+    documents = fault_store.all_faults(conn)
+    if not documents:
+        return []  # the usual call: no rules at all
     state = services().state
-    caller = g.caller
-    rule_template = request.url_rule.rule if request.url_rule else None
-    template = rule_template.replace("<", "{").replace(">", "}") if rule_template else None
-    if template:
-        for prefix in API_PREFIXES:
-            template = template.removeprefix(prefix)
-    with state.db.read() as conn:
-        call = Call(
-            request.method, _api_path(), template, caller.account.name, caller.auth.label,
-            state.now_ms(conn),
-        )  # fmt: skip
-        if not _matching(conn, call):
-            return  # the usual call: no rule to count, so no write lock on the way in
+    call = Call(
+        request.method, _api_path(), op.path, caller.account.name, caller.auth.label,
+        state.now_ms(conn),
+    )  # fmt: skip
+    rules = (FaultRule.from_document(i, doc) for i, doc, _, _ in documents)
+    return [rule for rule in rules if rule.matches(call)]
+
+
+def apply_faults(rules: list[FaultRule]) -> None:
+    """Count a match of each rule in turn until one fires, and take its effect. Only a call
+    that some rule matches takes the write lock: the counters are shared by every worker."""
+    if not rules:
+        return
     fired: tuple[FaultRule, int] | None = None
-    with state.db.write() as conn:  # match numbers are shared by every worker: count atomically
-        for rule in _matching(conn, call):
-            number = fault_store.count_match(conn, rule.id)
-            if rule.fires(number):
+    with services().state.db.write() as conn:
+        for rule in rules:
+            number = fault_store.count_match(conn, rule.id)  # 0: removed meanwhile
+            if number and rule.fires(number):
                 fault_store.count_fired(conn, rule.id)
                 fired = (rule, number)
                 break
     if fired is not None:
         _take_effect(*fired)
-
-
-def _matching(conn: sqlite3.Connection, call: Call) -> list[FaultRule]:
-    """The rules that match ``call``, oldest first."""
-    rules = (FaultRule.from_document(i, doc) for i, doc, _, _ in fault_store.all_faults(conn))
-    return [rule for rule in rules if rule.matches(call)]
 
 
 def _take_effect(rule: FaultRule, number: int) -> None:
@@ -188,7 +189,7 @@ def _record(response: Response) -> None:
                     "method": request.method,
                     "path": _api_path(),
                     "query": request.query_string.decode("latin-1"),
-                    "operation": (request.endpoint or "").rsplit(".", 1)[-1] or None,
+                    "operation": op.operation_id if (op := g.get("op")) else None,
                     "status": None if dropped else response.status_code,
                     "error_type": error_type,
                     "account": caller.account.name if caller else None,

@@ -71,6 +71,7 @@ def signed_uri() -> str:
 def _authenticate_and_validate() -> None:
     if request.method == "OPTIONS":
         return  # Flask answers it with the Allow header; nothing to sign or change
+    g.op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
     svc = services()
     try:
         key = svc.verifier.verify(
@@ -83,13 +84,13 @@ def _authenticate_and_validate() -> None:
         raise SpotlerError(401, failure.error_type, failure.message) from None
     with svc.state.db.read() as conn:
         caller = svc.state.caller(conn, key)
-    if caller is None:  # the key was removed between the two reads
-        raise SpotlerError(401, "AUTH_NOT_FOUND", f"the key {key!r} no longer exists")
-    g.caller = caller
-    traffic.apply_faults()
-    op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
-    g.params = validation.parameters(op, request.view_args or {}, request.args)
-    g.body = validation.body(op, request.get_data(cache=True), request.content_type)
+        if caller is None:  # the key was removed between the two reads
+            raise SpotlerError(401, "AUTH_NOT_FOUND", f"the key {key!r} no longer exists")
+        g.caller = caller
+        faults = traffic.matching_faults(conn, caller, g.op)
+    traffic.apply_faults(faults)
+    g.params = validation.parameters(g.op, request.view_args or {}, request.args)
+    g.body = validation.body(g.op, request.get_data(cache=True), request.content_type)
 
 
 # ---- helpers for handlers ----------------------------------------------------------------------
@@ -101,6 +102,20 @@ def transaction(*, write: bool) -> Iterator[tuple[sqlite3.Connection, int]]:
     state = services().state
     with state.db.write() if write else state.db.read() as conn:
         yield conn, state.now_ms(conn)
+
+
+@contextmanager
+def reading() -> Iterator[sqlite3.Connection]:
+    """A read transaction over the caller's state, for reads that need no clock."""
+    with services().state.db.read() as conn:
+        yield conn
+
+
+@contextmanager
+def contact_reader() -> Iterator[SqliteContacts]:
+    """The caller's contacts in a read transaction."""
+    with reading() as conn:
+        yield SqliteContacts(conn, g.caller.account.id)
 
 
 @contextmanager
@@ -121,11 +136,10 @@ def no_content() -> Response:
 def answer(document: Any) -> Response:
     """A 200 answer: XML when the client asks for it (``Accept: application/xml`` over JSON) and
     the operation documents an XML answer, JSON otherwise."""
-    operation_id = str(request.endpoint).rsplit(".", 1)[-1]
     if request.accept_mimetypes.best_match(["application/json", "application/xml"]) == (
         "application/xml"
     ):
-        schema = contracts.media_schema(operation_id, "application/xml", 200)
+        schema = contracts.media_schema(g.op.operation_id, "application/xml", 200)
         if schema is not None:
             return Response(xmldoc.dump(document, schema), content_type="application/xml")
     return jsonify(document)

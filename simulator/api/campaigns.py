@@ -7,7 +7,7 @@ import sqlite3
 
 from flask import Response, g, jsonify
 
-from simulator.api import no_content, operation, paged, transaction
+from simulator.api import no_content, operation, paged, reading, transaction
 from simulator.domain import campaigns
 from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
 from simulator.store.campaigns import SqliteCampaigns
@@ -22,13 +22,13 @@ def _repos(conn: sqlite3.Connection) -> tuple[SqliteCampaigns, SqliteContacts]:
 
 @operation("externalCampaignTriggers")
 def list_campaigns(**_: str) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         return jsonify(campaigns.listing(SqliteCampaigns(conn, g.caller.account.id)))
 
 
 @operation("getCampaignMailings")
 def campaign_mailings(**_: str) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         repo = SqliteCampaigns(conn, g.caller.account.id)
         return jsonify(campaigns.mailings(repo, g.params["encryptedCampaignId"]))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from simulator.api import contact_repo, no_content, operation, page_request, paged
+from simulator.api import contact_reader, contact_repo, no_content, operation, page_request, paged
 from simulator.domain import contacts
 from simulator.domain.paging import HISTORY_PAGE_SIZE, Page, PageRequest
 from simulator.domain.timewindows import Window
@@ -42,7 +42,7 @@ def update_contact(**_: str) -> Response:
 
 @operation("getContact")
 def get_contact(**_: str) -> Response:
-    with contact_repo(write=False) as (repo, _now):
+    with contact_reader() as repo:
         return jsonify(contacts.get(repo, g.caller, g.params["externalId"]))
 
 
@@ -67,7 +67,7 @@ def get_contact_properties(**_: str) -> Response:
 
 @operation("searchContactsJson")
 def search_contacts(**_: str) -> Response:
-    with contact_repo(write=False) as (repo, _now):
+    with contact_reader() as repo:
         items, page = contacts.search(repo, g.caller, g.params["MPSearchQuery"], page_request())
     return paged(items, page, "contacts")
 
@@ -93,7 +93,7 @@ def bounced_contacts(**_: str) -> Response:
 
 def _history(key: str) -> Response:
     request_page = PageRequest(after=g.params.get("after", 0), size=HISTORY_PAGE_SIZE)
-    with contact_repo(write=False) as (repo, _now):
+    with contact_reader() as repo:
         page = contacts.empty_history(repo, g.caller, g.params["externalId"], request_page.after)
     return paged([], page, key)
 

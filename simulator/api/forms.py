@@ -7,7 +7,7 @@ import sqlite3
 
 from flask import Response, g
 
-from simulator.api import answer, operation, paged, transaction
+from simulator.api import answer, operation, paged, reading, transaction
 from simulator.domain import forms
 from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
 from simulator.store.contacts import SqliteContacts
@@ -21,14 +21,14 @@ def _repos(conn: sqlite3.Connection) -> tuple[SqliteForms, SqliteContacts]:
 
 @operation("getForms")
 def list_forms(**_: str) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         repo = SqliteForms(conn, g.caller.account.id)
         found = forms.listing(repo, g.params.get("formSubType"), g.params.get("formState"))
     return answer(found)
 
 
 def _render(request: forms.RenderRequest) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         return answer(forms.render(*_repos(conn), g.params["formId"], request))
 
 
@@ -74,13 +74,13 @@ def form_results(**_: str) -> Response:
         start_ms=forms.date_param_ms(p.get("startDate"), "startDate"),
         end_ms=forms.date_param_ms(p.get("endDate"), "endDate", end=True),
     )
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         return answer(forms.results(SqliteForms(conn, g.caller.account.id), p["formId"], where))
 
 
 @operation("getFormResult")
 def form_result(**_: str) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         repo = SqliteForms(conn, g.caller.account.id)
         return answer(forms.get_result(repo, g.params["formId"], g.params["formResultId"]))
 
@@ -89,6 +89,6 @@ def form_result(**_: str) -> Response:
 def form_history(**_: str) -> Response:
     size = g.params.get("pageSize", HISTORY_PAGE_SIZE)
     request_page = PageRequest(after=g.params.get("after", 0), size=size)
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         items, page = forms.history(*_repos(conn), g.caller, g.params["externalId"], request_page)
     return paged(items, page, "formHistories")

@@ -6,7 +6,7 @@ import sqlite3
 
 from flask import Response, g, jsonify
 
-from simulator.api import no_content, operation, page_request, transaction
+from simulator.api import no_content, operation, page_request, reading, transaction
 from simulator.domain import products
 from simulator.store.products import SqliteProducts
 
@@ -38,13 +38,13 @@ def delete_product(**_: str) -> Response:
 
 @operation("getProduct")
 def get_product(**_: str) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         return jsonify(products.get(_repo(conn), g.params["externalProductId"]))
 
 
 @operation("searchProducts")
 def search_products(**_: str) -> Response:
-    with transaction(write=False) as (conn, _now):
+    with reading() as conn:
         items, _page = products.search(
             _repo(conn), g.caller.account, g.params["MPSearchQuery"], page_request()
         )
