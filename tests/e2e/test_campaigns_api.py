@@ -19,22 +19,11 @@ WELCOME_ID = "5b0e6f2c-3d1a-4e8b-9c47-2f6d8a1b3e90"
 DAY = 24 * 3600
 
 
-def snapshot(sim: Sim, account: str = "demo") -> dict[str, Any]:
-    with sim.admin() as admin:
-        found: dict[str, Any] = admin.get("/snapshot", params={"account": account}).json()
-    return found["accounts"][0]
-
-
 def campaign(sim: Sim, encrypted_id: str) -> dict[str, Any]:
     found: dict[str, Any] = next(
-        c for c in snapshot(sim)["campaigns"] if c["encryptedId"] == encrypted_id
+        c for c in sim.snapshot()["campaigns"] if c["encryptedId"] == encrypted_id
     )
     return found
-
-
-def advance(sim: Sim, seconds: float) -> None:
-    with sim.admin() as admin:
-        assert admin.post("/clock/advance", json={"seconds": seconds}).status_code == 200
 
 
 def history(sim: Sim, external_id: str = "1001", who: str = "webshop") -> list[dict[str, Any]]:
@@ -177,20 +166,20 @@ def test_a_contact_already_active_is_refused_until_its_last_mailing_is_sent(sim:
         assert again.status_code == 400 and again.json()["errorType"] == "INVALID_STATE"
         assert "already active" in again.json()["message"]
         assert "/stop" in again.json()["message"]
-        advance(sim, DAY)
+        sim.advance(DAY)
         assert trigger(api).status_code == 204  # the first passage is over
     assert [s["campaignSubscriptionId"] for s in campaign(sim, CART)["subscriptions"]] == [1, 2]
 
 
 def test_a_campaign_without_reentry_refuses_a_contact_that_went_through(sim: Sim) -> None:
     with sim.admin() as admin:
-        fixture = snapshot(sim)
+        fixture = sim.snapshot()
         for c in fixture["campaigns"]:
             c["allowReentry"] = False
         assert admin.post("/snapshot", json={"accounts": [fixture]}).status_code in (200, 204)
     with sim.client() as api:
         assert trigger(api).status_code == 204
-        advance(sim, DAY)
+        sim.advance(DAY)
         response = trigger(api)
     assert response.status_code == 400
     assert "already in campaign" in response.json()["message"]
@@ -198,7 +187,7 @@ def test_a_campaign_without_reentry_refuses_a_contact_that_went_through(sim: Sim
 
 def test_a_campaign_without_mailings_refuses_contacts(sim: Sim) -> None:
     with sim.admin() as admin:
-        fixture = snapshot(sim)
+        fixture = sim.snapshot()
         fixture["campaigns"][0]["mailings"] = []
         assert admin.post("/snapshot", json={"accounts": [fixture]}).status_code in (200, 204)
     with sim.client() as api:
@@ -221,10 +210,10 @@ def test_a_body_without_the_contact_is_refused_by_the_contract(sim: Sim) -> None
 def test_stop_ends_the_contacts_passage_so_later_mailings_are_never_sent(sim: Sim) -> None:
     with sim.client() as api:
         assert trigger(api).status_code == 204
-        advance(sim, 3600)
+        sim.advance(3600)
         response = api.post(f"/campaign/{CART}/stop", json={"externalContactId": "1001"})
         assert response.status_code == 204 and response.content == b""
-        advance(sim, 2 * DAY)
+        sim.advance(2 * DAY)
         again = api.post(f"/campaign/{CART}/stop", json={"externalContactId": "1001"})
         assert trigger(api).status_code == 204  # a stopped passage is over: the contact may return
     assert again.status_code == 400 and "already finished" in again.json()["message"]
@@ -261,7 +250,7 @@ def test_history_shows_each_mailing_once_it_is_sent(sim: Sim) -> None:
     assert [r["campaignMailing"]["encryptedId"] for r in first] == ["bWFpbC1jYXJ0LTE"]
     assert first[0]["opened"] is False and first[0]["clicked"] is False
     assert first[0]["campaignSubscriptionId"] == 1
-    advance(sim, DAY)
+    sim.advance(DAY)
     later = history(sim)
     assert [r["campaignMailing"]["name"] for r in later] == [
         "Your cart is waiting",
@@ -275,7 +264,7 @@ def test_history_pages_by_fifty(sim: Sim) -> None:
     with sim.client() as api:
         for _ in range(30):  # 30 passages of two mailings each: 60 rows
             assert trigger(api).status_code == 204
-            advance(sim, DAY)
+            sim.advance(DAY)
         first = api.get("/contact/1001/campaign-mailings").json()
         second = api.get("/contact/1001/campaign-mailings", params={"after": 50}).json()
     assert len(first["campaignMailingHistories"]) == 50 and first["paging"]["after"] == 50
@@ -309,7 +298,7 @@ def test_an_automation_trigger_records_an_entry(sim: Sim) -> None:
         "automationResults": [{"automationId": WELCOME_ID, "result": "OK"}],
     }
     assert upper.status_code == 200
-    (automation,) = snapshot(sim)["automations"]
+    (automation,) = sim.snapshot()["automations"]
     assert len(automation["entries"]) == 2
 
 
@@ -320,7 +309,7 @@ def test_an_unknown_trigger_code_is_a_404_both_models_can_read(sim: Sim) -> None
     assert response.status_code == 404
     assert response.json()["result"] == "TRIGGER_NOTFOUND"
     assert response.json()["errorType"] == "TRIGGER_NOTFOUND"
-    assert snapshot(sim)["automations"][0]["entries"] == []
+    assert sim.snapshot()["automations"][0]["entries"] == []
 
 
 def test_an_unknown_contact_of_an_automation_trigger_is_a_404(sim: Sim) -> None:
@@ -342,7 +331,7 @@ def test_a_trigger_code_that_is_no_uuid_is_refused_by_the_contract(sim: Sim) -> 
 def test_no_automation_started_is_a_417_with_each_reason(sim: Sim) -> None:
     paused = "0d9e3c57-8b2a-4f61-a7c4-5e1f2b3a4c5d"
     with sim.admin() as admin:
-        fixture = snapshot(sim)
+        fixture = sim.snapshot()
         fixture["automations"][0]["participationLimit"] = 1
         fixture["automations"].append(
             {"id": paused, "name": "Paused", "triggerCode": WELCOME_CODE, "active": False}
@@ -374,20 +363,20 @@ def test_a_snapshot_round_trips_campaigns_subscriptions_and_automations(sim: Sim
             api.post(f"/campaign/{CART}/stop", json={"externalContactId": "1001"}).status_code
             == 204
         )
-        advance(sim, DAY)
+        sim.advance(DAY)
         assert trigger(api, "1002").status_code == 204
         assert (
             api.post(f"/automation/trigger/{WELCOME_CODE}", json={"externalContactId": "1001"})
         ).status_code == 200
-    before = snapshot(sim)
+    before = sim.snapshot()
     assert len(campaign(sim, CART)["subscriptions"]) == 2
     history_before = history(sim, "1002")
     with sim.admin() as admin:
         assert admin.post("/snapshot", json={"accounts": [before]}).status_code in (200, 204)
-    assert snapshot(sim) == before
+    assert sim.snapshot() == before
     assert history(sim, "1002") == history_before
     with sim.client() as api:  # numbering goes on after the restored subscriptions
-        advance(sim, DAY)
+        sim.advance(DAY)
         assert trigger(api).status_code == 204
     assert [s["campaignSubscriptionId"] for s in campaign(sim, CART)["subscriptions"]] == [1, 2, 3]
 

@@ -25,9 +25,7 @@ def conversion(**fields: Any) -> dict[str, Any]:
 
 
 def stored(sim: Sim) -> list[dict[str, Any]]:
-    with sim.admin() as admin:
-        snapshot = admin.get("/snapshot", params={"account": "demo"}).json()
-    found: list[dict[str, Any]] = snapshot["accounts"][0]["conversions"]
+    found: list[dict[str, Any]] = sim.snapshot()["conversions"]
     return found
 
 

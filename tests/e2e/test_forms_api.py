@@ -19,12 +19,6 @@ ANNA = "anna.devries@example.com"  # contact 1001 (webshop) / CRM-501 (crm)
 XML = {"Content-Type": "application/xml", "Accept": "application/xml"}
 
 
-def snapshot(sim: Sim, account: str = "demo") -> dict[str, Any]:
-    with sim.admin() as admin:
-        found: dict[str, Any] = admin.get("/snapshot", params={"account": account}).json()
-    return found["accounts"][0]
-
-
 def submit(api: httpx.Client, form_id: int, **values: list[str]) -> httpx.Response:
     body = {"postUrl": "https://shop.example/thanks", "formParams": values}
     return api.post(f"/form/result/{form_id}", json=body)
@@ -98,7 +92,7 @@ def test_a_form_renders_with_its_fields_posting_to_the_page(sim: Sim) -> None:
 
 
 def test_an_enc_id_prefills_the_contact_and_xhtml_closes_its_tags(sim: Sim) -> None:
-    (anna,) = [c for c in snapshot(sim)["contacts"] if c["properties"].get("email") == ANNA]
+    (anna,) = [c for c in sim.snapshot()["contacts"] if c["properties"].get("email") == ANNA]
     with sim.client() as api:
         response = api.get(
             f"/form/{SIGNUP}",
@@ -396,12 +390,12 @@ def test_a_snapshot_round_trips_forms_and_results(sim: Sim) -> None:
     with sim.client() as api:
         assert submit(api, SIGNUP, email=[ANNA]).status_code == 200
         assert submit(api, SURVEY, satisfaction=["1"], comments=["late"]).status_code == 200
-    before = snapshot(sim)
+    before = sim.snapshot()
     assert [len(f["results"]) for f in before["forms"]] == [1, 1]
     history_before = history(sim)
     with sim.admin() as admin:
         assert admin.post("/snapshot", json={"accounts": [before]}).status_code in (200, 204)
-    assert snapshot(sim) == before
+    assert sim.snapshot() == before
     assert history(sim) == history_before
     with sim.client() as api:  # numbering goes on after the restored results
         assert submit(api, SURVEY, satisfaction=["2"]).status_code == 200

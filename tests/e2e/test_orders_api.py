@@ -23,9 +23,7 @@ def order(external_id: str = "O-1", **fields: Any) -> dict[str, Any]:
 
 
 def stored(sim: Sim, account: str = "demo") -> dict[str, dict[str, Any]]:
-    with sim.admin() as admin:
-        snapshot = admin.get("/snapshot", params={"account": account}).json()
-    return {o["externalId"]: o for o in snapshot["accounts"][0]["orders"]}
+    return {o["externalId"]: o for o in sim.snapshot(account)["orders"]}
 
 
 def encrypted_id(sim: Sim, external_id: str, who: str = "webshop") -> str:

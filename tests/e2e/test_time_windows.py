@@ -15,11 +15,6 @@ def freeze(sim: Sim, at: str = FROZEN) -> None:
         assert admin.put("/clock", json={"frozenAt": at}).status_code == 200
 
 
-def advance(sim: Sim, seconds: float) -> None:
-    with sim.admin() as admin:
-        assert admin.post("/clock/advance", json={"seconds": seconds}).status_code == 200
-
-
 def write(api, external_id: str, **properties: object) -> None:  # type: ignore[no-untyped-def]
     body = {"update": True, "contact": {"externalId": external_id, "properties": properties}}
     assert api.post("/contact", json=body).status_code == 204
@@ -66,7 +61,7 @@ def test_the_window_is_on_the_change_time_and_both_bounds_are_inclusive(sim: Sim
     freeze(sim)
     with sim.client() as api:
         write(api, "7003", email="a@example.com")
-        advance(sim, 60)
+        sim.advance(60)
         write(api, "7004", email="b@example.com")
         assert updated_ids(api, fromDate="2026-11-02T12:00:00Z", toDate="2026-11-02T12:00:00Z") == [
             "7003"
@@ -123,9 +118,9 @@ def test_a_change_is_listed_only_once_the_lag_has_passed(sim: Sim) -> None:
         write(api, "7006", email="lag@example.com")
         assert api.get("/contact/7006").status_code == 200  # direct reads see it at once
         assert updated_ids(api, **window) == []
-        advance(sim, 299)
+        sim.advance(299)
         assert updated_ids(api, **window) == []
-        advance(sim, 1)
+        sim.advance(1)
         assert updated_ids(api, **window) == ["7006"]
 
 
@@ -160,7 +155,7 @@ def test_bounces_list_shows_recorded_bounces_after_the_lag(sim: Sim) -> None:
         assert admin.post("/accounts/demo/bounces", json=bounce).status_code == 204
     with sim.client() as api:
         assert api.get("/contact/bounces/list", params=window).json()["bounces"] == []
-        advance(sim, 60)
+        sim.advance(60)
         listed = api.get("/contact/bounces/list", params=window).json()["bounces"]
     assert [(b["type"], b["contact"]["externalId"], b["encryptedActId"]) for b in listed] == [
         ("SOFTBOUNCE", "1003", "m-1")
@@ -195,7 +190,7 @@ def test_bounds_at_the_ends_of_the_calendar_mean_no_bound(
     freeze(sim)
     with sim.client() as api:
         write(api, "7006", email="far@example.com")
-        advance(sim, 600)  # past any visibility lag of the demo account
+        sim.advance(600)  # past any visibility lag of the demo account
         answer = api.get(path, params={"fromDate": from_date, "toDate": to_date})
         assert answer.status_code == 200, answer.text
         if path == "/contact/updates/list":

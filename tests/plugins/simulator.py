@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,6 +55,20 @@ class Sim:
 
     def admin(self) -> httpx.Client:
         return httpx.Client(transport=self.transport, base_url=HOST + "/__admin")
+
+    def snapshot(self, account: str = "demo") -> dict[str, Any]:
+        """One account as the admin snapshot shows it (a fixture document entry)."""
+        with self.admin() as admin:
+            response = admin.get("/snapshot", params={"account": account})
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()["accounts"][0]
+        return found
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulated clock forward."""
+        with self.admin() as admin:
+            response = admin.post("/clock/advance", json={"seconds": seconds})
+        assert response.status_code == 200, response.text
 
     def table(self, sql: str) -> list[tuple[object, ...]]:
         with self.state.db.read() as conn:
