@@ -184,26 +184,49 @@ def operations(doc: str = API) -> dict[str, Operation]:
     return found
 
 
+def response_key(operation_id: str, status: int) -> str | None:
+    """The key under which an operation documents an answer of ``status`` (``404``, ``4XX`` or
+    ``default``), or None when it documents none."""
+    responses = operations()[operation_id].responses
+    return next(
+        (k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None
+    )
+
+
 def success_schema(operation_id: str) -> dict[str, Any] | None:
     """The resolved JSON schema of an operation's 200 answer, or None when it has none."""
-    ok = operations()[operation_id].responses.get("200")
-    if ok is None:
-        return None
-    media = resolve(ok).get("content", {}).get("application/json")
-    return resolve(media["schema"]) if media and "schema" in media else None
+    return media_schema(operation_id, "application/json", 200)
+
+
+def answers_xml(operation_id: str) -> bool:
+    """Whether the operation answers in XML when asked (all but the reference's JSON-only ones:
+    those whose 200 answer has no XML form)."""
+    if "200" not in operations()[operation_id].responses:
+        return True
+    return media_schema(operation_id, "application/xml", 200) is not None
 
 
 def media_schema(operation_id: str, media: str, status: int | None = None) -> dict[str, Any] | None:
-    """The raw schema of an operation's request body (``status`` None) or of one of its answers,
-    in one media type; None when it has none there."""
+    """The resolved schema of an operation's request body (``status`` None) or of one of its
+    answers, in one media type; None when it has none there. A schema that is a reference and
+    names no XML element of its own is named after the component, as JAXB names a root element
+    after its class (``ErrorResponse`` -> ``errorResponse``)."""
     op = operations()[operation_id]
     if status is None:
         node = document()["paths"][op.path][op.method.lower()].get("requestBody")
     else:
-        node = op.responses.get(str(status))
+        key = response_key(operation_id, status)
+        node = op.responses[key] if key is not None else None
     content = resolve(node).get("content", {}) if node is not None else {}
     found = content.get(media)
-    return resolve(found["schema"]) if found and "schema" in found else None
+    if not found or "schema" not in found:
+        return None
+    raw = found["schema"]
+    schema = resolve(raw)
+    if "$ref" in raw and "xml" not in schema:
+        name = raw["$ref"].rsplit("/", 1)[-1]
+        schema = {**schema, "xml": {"name": name[:1].lower() + name[1:]}}
+    return schema
 
 
 def response_validator(
@@ -211,13 +234,10 @@ def response_validator(
 ) -> Validator | None:
     """A validator for one documented response body, or None when it has no body."""
     op = operations()[operation_id]
-    for key in (str(status), f"{str(status)[0]}XX", "default"):
-        if key in op.responses:
-            content = resolve(op.responses[key]).get("content", {})
-            if media not in content:
-                return None
-            method = op.method.lower()
-            return validator_at(
-                "paths", op.path, method, "responses", key, "content", media, "schema"
-            )
+    key = response_key(operation_id, status)
+    if key is not None:
+        if media not in resolve(op.responses[key]).get("content", {}):
+            return None
+        method = op.method.lower()
+        return validator_at("paths", op.path, method, "responses", key, "content", media, "schema")
     raise KeyError(f"{operation_id} documents no response with status {status}")

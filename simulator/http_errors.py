@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from simulator.errors import SpotlerError
+from simulator.representation import render
 
 log = logging.getLogger("simulator")
 
@@ -20,8 +21,7 @@ _HTTP_TYPES = {404: "RESOURCE_NOT_FOUND", 500: "BACKEND_EXCEPTION", 503: "BACKEN
 
 
 def error_response(error: SpotlerError, headers: dict[str, str] | None = None) -> Response:
-    response = jsonify(error.body())
-    response.status_code = error.status
+    response = render(error.body(), error.status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

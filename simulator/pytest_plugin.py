@@ -72,6 +72,9 @@ class Server:
         return self.log.read_text()
 
     def signed(self, key: str, secret: str, **options: Any) -> httpx.Client:
+        """A client signed with a Key that asks for JSON, as every current connector does (the
+        API answers XML to a client that does not say)."""
+        options["headers"] = {"Accept": "application/json", **options.get("headers", {})}
         return httpx.Client(base_url=self.base + API, auth=OAuth1Auth(key, secret), **options)
 
 

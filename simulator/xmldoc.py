@@ -123,7 +123,24 @@ def _read(element: ET.Element, schema: dict[str, Any], depth: int) -> Any:
             if name not in doc and "array" in _kinds(_resolve(properties.get(name, {}))):
                 doc[name] = []
         return doc
+    if len(element) and not kinds:
+        return _untyped(element, depth)
     return _scalar(element.text or "", schema)
+
+
+def _untyped(element: ET.Element, depth: int) -> Any:
+    """A value the schema leaves open (a set property's bits): ``item`` elements are a list,
+    other children named fields; a leaf that reads as a whole number or a flag is one."""
+    if depth > _TOO_DEEP:
+        raise XmlError("the document is nested too deeply: send a flatter document")
+    if not len(element):
+        text = element.text or ""
+        if text in ("true", "false"):
+            return text == "true"
+        return int(text) if text.lstrip("-").isdigit() else text
+    if all(_local(child.tag) == "item" for child in element):
+        return [_untyped(child, depth + 1) for child in element]
+    return {_local(child.tag): _untyped(child, depth + 1) for child in element}
 
 
 # ---- writing ---------------------------------------------------------------------------------

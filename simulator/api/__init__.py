@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 
 import contracts
-from simulator import traffic, validation, xmldoc
+from simulator import representation, traffic, validation
 from simulator.auth import AuthFailure
 from simulator.domain.paging import Page, PageRequest
 from simulator.errors import SpotlerError
@@ -133,22 +133,15 @@ def no_content() -> Response:
     return Response(status=204)
 
 
-def answer(document: Any) -> Response:
-    """A 200 answer: XML when the client asks for it (``Accept: application/xml`` over JSON) and
-    the operation documents an XML answer, JSON otherwise."""
-    if request.accept_mimetypes.best_match(["application/json", "application/xml"]) == (
-        "application/xml"
-    ):
-        schema = contracts.media_schema(g.op.operation_id, "application/xml", 200)
-        if schema is not None:
-            return Response(xmldoc.dump(document, schema), content_type="application/xml")
-    return jsonify(document)
+def answer(document: Any, status: int = 200) -> Response:
+    """An answer holding ``document``, in JSON or XML as the client asks (see representation)."""
+    return representation.render(document, status)
 
 
 def paged(items: list[Any], page: Page, key: str, *, bare: bool = False) -> Response:
     """A page in the API's ``{paging, <key>}`` shape (or the bare list when asked)."""
     if bare:
-        return jsonify(items)
+        return answer(items)
     paging: dict[str, Any] = {"after": page.after}
     if page.has_more:
         args = request.args.to_dict(flat=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Response, g, jsonify
+from flask import Response, g
 
-from simulator.api import no_content, operation, paged, reading, transaction
+from simulator.api import answer, no_content, operation, paged, reading, transaction
 from simulator.domain import campaigns
 from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
 from simulator.store.campaigns import SqliteCampaigns
@@ -23,14 +23,14 @@ def _repos(conn: sqlite3.Connection) -> tuple[SqliteCampaigns, SqliteContacts]:
 @operation("externalCampaignTriggers")
 def list_campaigns(**_: str) -> Response:
     with reading() as conn:
-        return jsonify(campaigns.listing(SqliteCampaigns(conn, g.caller.account.id)))
+        return answer(campaigns.listing(SqliteCampaigns(conn, g.caller.account.id)))
 
 
 @operation("getCampaignMailings")
 def campaign_mailings(**_: str) -> Response:
     with reading() as conn:
         repo = SqliteCampaigns(conn, g.caller.account.id)
-        return jsonify(campaigns.mailings(repo, g.params["encryptedCampaignId"]))
+        return answer(campaigns.mailings(repo, g.params["encryptedCampaignId"]))
 
 
 @operation("triggerCampaign")
@@ -54,10 +54,10 @@ def stop_campaign(**_: str) -> Response:
 @operation("triggerAutomation")
 def trigger_automation(**_: str) -> Response:
     with transaction(write=True) as (conn, now):
-        answer = campaigns.trigger_automation(
+        result = campaigns.trigger_automation(
             *_repos(conn), g.caller, g.params["triggerCode"], g.body, now
         )
-    return jsonify(answer)
+    return answer(result)
 
 
 @operation("getCampaignMailingHistory")

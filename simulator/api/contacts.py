@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, g, jsonify
+from flask import Response, g
 
-from simulator.api import contact_reader, contact_repo, no_content, operation, page_request, paged
+from simulator.api import (
+    answer,
+    contact_reader,
+    contact_repo,
+    no_content,
+    operation,
+    page_request,
+    paged,
+)
 from simulator.domain import contacts
 from simulator.domain.paging import HISTORY_PAGE_SIZE, Page, PageRequest
 from simulator.domain.timewindows import Window
@@ -30,7 +38,7 @@ def insert_contact(**_: str) -> Response:
 @operation("insertContacts")
 def insert_contacts(**_: str) -> Response:
     with contact_repo(write=True) as (repo, now):
-        return jsonify(contacts.insert_batch(repo, g.caller, g.body, now))
+        return answer(contacts.insert_batch(repo, g.caller, g.body, now))
 
 
 @operation("updateContact")
@@ -43,7 +51,7 @@ def update_contact(**_: str) -> Response:
 @operation("getContact")
 def get_contact(**_: str) -> Response:
     with contact_reader() as repo:
-        return jsonify(contacts.get(repo, g.caller, g.params["externalId"]))
+        return answer(contacts.get(repo, g.caller, g.params["externalId"]))
 
 
 @operation("anonymizeContact")
@@ -62,7 +70,7 @@ def inactivate_contact(**_: str) -> Response:
 
 @operation("getContactProperties")
 def get_contact_properties(**_: str) -> Response:
-    return jsonify(contacts.properties_list(g.caller))
+    return answer(contacts.properties_list(g.caller))
 
 
 @operation("searchContactsJson")

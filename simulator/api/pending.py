@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify
+from flask import Response, g
 
 import contracts
 from simulator.errors import SpotlerError
+from simulator.representation import render
 
 
 def empty_answer(op: contracts.Operation) -> Any | None:
@@ -36,9 +37,9 @@ def handler(op: contracts.Operation) -> Any:
     """The view of an operation without a handler of its own."""
 
     def pending(**_: str) -> Response:
-        answer = empty_answer(op)
-        if answer is not None:
-            return jsonify(answer)
+        empty = empty_answer(op)
+        if empty is not None:
+            return render(empty)
         kind = op.tags[0] if op.tags else "resource"
         raise SpotlerError.resource_not_found(
             f"{op.method} {op.path}: this account holds no {kind} data in the simulator yet, "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Response, g, jsonify
+from flask import Response, g
 
-from simulator.api import no_content, operation, page_request, reading, transaction
+from simulator.api import answer, no_content, operation, page_request, reading, transaction
 from simulator.domain import products
 from simulator.store.products import SqliteProducts
 
@@ -39,7 +39,7 @@ def delete_product(**_: str) -> Response:
 @operation("getProduct")
 def get_product(**_: str) -> Response:
     with reading() as conn:
-        return jsonify(products.get(_repo(conn), g.params["externalProductId"]))
+        return answer(products.get(_repo(conn), g.params["externalProductId"]))
 
 
 @operation("searchProducts")
@@ -48,9 +48,9 @@ def search_products(**_: str) -> Response:
         items, _page = products.search(
             _repo(conn), g.caller.account, g.params["MPSearchQuery"], page_request()
         )
-    return jsonify(items)  # the reference answers a bare list here, without paging
+    return answer(items)  # the reference answers a bare list here, without paging
 
 
 @operation("getProductProperties")
 def get_product_properties(**_: str) -> Response:
-    return jsonify(products.properties_list(g.caller.account))
+    return answer(products.properties_list(g.caller.account))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from client.auth import OAuth1Auth
-from tests.plugins.simulator import API, HOST, Sim
+from tests.plugins.simulator import Sim
 
 
 def signed(sim: Sim, key: str, secret: str) -> httpx.Client:
-    return httpx.Client(transport=sim.transport, base_url=HOST + API, auth=OAuth1Auth(key, secret))
+    return sim.signed(key, secret)
 
 
 def test_keys_and_secrets_are_generated_added_rotated_and_removed(sim: Sim) -> None:

@@ -83,9 +83,7 @@ def test_an_unsigned_call_is_refused_with_401(sim: Sim) -> None:
 
 
 def test_an_unknown_key_is_auth_not_found(sim: Sim) -> None:
-    with httpx.Client(
-        transport=sim.transport, base_url=HOST + API, auth=OAuth1Auth("who", "x")
-    ) as api:
+    with sim.signed("who", "x") as api:
         response = api.get("/contact/1001")
     assert response.status_code == 401
     assert response.json()["errorType"] == "AUTH_NOT_FOUND"
@@ -95,8 +93,7 @@ def test_a_wrong_secret_logs_the_servers_base_string_but_never_answers_it(
     sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="simulator.auth")
-    auth = OAuth1Auth("demo-webshop", "not-the-secret")
-    with httpx.Client(transport=sim.transport, base_url=HOST + API, auth=auth) as api:
+    with sim.signed("demo-webshop", "not-the-secret") as api:
         response = api.get("/contact/1001", params={"x": "1"})
     assert response.status_code == 401
     assert response.json()["errorType"] == "NOT_AUTHORIZED"
@@ -147,8 +144,7 @@ def test_an_account_created_through_the_admin_api_is_usable_and_isolated(sim: Si
             json=[{"ids": {"externalCustomerId": "m-2"}, "properties": {"email": "n@example.com"}}],
         )
         assert seeded.status_code == 204
-    auth = OAuth1Auth("made-key", "made-secret")
-    with httpx.Client(transport=sim.transport, base_url=HOST + API, auth=auth) as api:
+    with sim.signed("made-key", "made-secret") as api:
         assert api.get("/contact/m-2").json()["properties"]["email"] == "n@example.com"
         assert api.get("/contact/1001").status_code == 404  # the demo account's contact
     assert "other" not in {row[0] for row in sim.table("SELECT name FROM accounts")}

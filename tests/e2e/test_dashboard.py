@@ -13,8 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from client.auth import OAuth1Auth
-from tests.plugins.simulator import API, DEMO_KEYS, LiveServer, serving
+from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,7 @@ def page(browser: Chrome, server: LiveServer) -> Iterator[Chrome]:
 
 def api(server: LiveServer, secret: str | None = None) -> httpx.Client:
     key, right = DEMO_KEYS["webshop"]
-    return httpx.Client(base_url=server.base + API, auth=OAuth1Auth(key, secret or right))
+    return server.signed(key, secret or right)
 
 
 def wait_for(browser: Chrome, found: Callable[[], object], what: str, seconds: float = 10) -> None:

@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from client.auth import OAuth1Auth
-from tests.plugins.simulator import API, DEMO_KEYS, LiveServer, Sim, serving
+from tests.plugins.simulator import DEMO_KEYS, LiveServer, Sim, serving
 
 CONTACT = {
     "update": True,
@@ -36,9 +35,7 @@ def admin(server: LiveServer) -> Iterator[httpx.Client]:
 
 def api(server: LiveServer, who: str = "webshop", timeout: float = 10) -> httpx.Client:
     """A signed client without the contract hook: faults answer what the contract cannot."""
-    return httpx.Client(
-        base_url=server.base + API, auth=OAuth1Auth(*DEMO_KEYS[who]), timeout=timeout
-    )
+    return server.signed(*DEMO_KEYS[who], timeout=timeout)
 
 
 def add(admin: httpx.Client, rule: dict[str, Any]) -> int:
@@ -197,7 +194,7 @@ def test_the_journal_filters_pages_and_keeps_the_base_string_of_refusals(
         for index in range(3):
             client.get(f"/contact/100{index + 1}")
         client.post("/contact", json=CONTACT)
-    with httpx.Client(base_url=server.base + API, auth=OAuth1Auth("demo-webshop", "wrong")) as bad:
+    with server.signed("demo-webshop", "wrong") as bad:
         bad.get("/contact/1001", params={"x": "1"})
     newest = admin.get("/requests", params={"pageSize": 2}).json()
     assert [e["status"] for e in newest["requests"]] == [401, 204]

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from client.auth import OAuth1Auth
-from tests.plugins.simulator import API, HOST, Sim
+from tests.plugins.simulator import Sim
 
 
 def product(external_id: str = "P-1", **fields: Any) -> dict[str, Any]:
@@ -333,9 +331,7 @@ def test_an_account_without_custom_properties_lists_none_and_accepts_none(sim: S
             "/accounts", json={"name": "bare", "authentications": [{"label": "shop"}]}
         ).json()
     auth = created["authentications"][0]
-    with httpx.Client(
-        transport=sim.transport, base_url=HOST + API, auth=OAuth1Auth(auth["key"], auth["secret"])
-    ) as api:
+    with sim.signed(auth["key"], auth["secret"]) as api:
         assert api.get("/product/custom-properties/list").json() == []
         refused = api.post("/product", json={"product": product(customProperties={"color": "x"})})
     assert refused.json()["errorType"] == "INVALID_PROPERTY"

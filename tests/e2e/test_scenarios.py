@@ -11,9 +11,8 @@ import httpx
 import pytest
 import yaml
 
-from client.auth import OAuth1Auth
 from simulator.admin_client import AdminClient
-from tests.plugins.simulator import API, LiveServer, serving
+from tests.plugins.simulator import LiveServer, serving
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 
@@ -38,7 +37,7 @@ def apply(server: LiveServer, name: str) -> None:
 def api(
     server: LiveServer, key: str = "demo-webshop", secret: str = "demo-webshop-secret"
 ) -> httpx.Client:
-    return httpx.Client(base_url=server.base + API, auth=OAuth1Auth(key, secret), timeout=10)
+    return server.signed(key, secret, timeout=10)
 
 
 def outcome(client: httpx.Client, method: str, path: str, **kw: object) -> str | int:

@@ -52,8 +52,7 @@ def test_every_signer_and_placement_passes_through_gunicorn(live_server: LiveSer
 
 
 def test_a_wrong_secret_is_refused_through_gunicorn(live_server: LiveServer) -> None:
-    auth = OAuth1Auth(KEY, "wrong")
-    with httpx.Client(base_url=live_server.base + API, auth=auth) as api:
+    with live_server.signed(KEY, "wrong") as api:
         response = api.get("/contact/1001")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"

@@ -28,6 +28,8 @@ DEMO_KEYS = {
 }
 HOST = "http://127.0.0.1:8080"
 API = "/integrationservice-1.1.0"
+# What current connectors send; without it the API answers XML (see simulator/representation.py).
+JSON = {"Accept": "application/json"}
 
 
 @dataclass
@@ -40,18 +42,24 @@ class Sim:
     def client(
         self, who: str = "webshop", *, prefix: str = API, checked: bool = True
     ) -> httpx.Client:
-        key, secret = DEMO_KEYS[who]
-        hooks = {"response": [check]} if checked else {}
+        """A client signed with a demo Key; its answers are checked against the contract."""
+        return self.signed(*DEMO_KEYS[who], prefix=prefix, checked=checked)
+
+    def signed(
+        self, key: str, secret: str, *, prefix: str = API, checked: bool = False
+    ) -> httpx.Client:
+        """A client signed with any Key, asking for JSON as current connectors do."""
         return httpx.Client(
             transport=self.transport,
             base_url=HOST + prefix,
             auth=OAuth1Auth(key, secret),
-            event_hooks=hooks,
+            event_hooks={"response": [check]} if checked else {},
+            headers=JSON,
         )
 
     def raw(self) -> httpx.Client:
         """No signature, no contract check: for refusals."""
-        return httpx.Client(transport=self.transport, base_url=HOST)
+        return httpx.Client(transport=self.transport, base_url=HOST, headers=JSON)
 
     def admin(self) -> httpx.Client:
         return httpx.Client(transport=self.transport, base_url=HOST + "/__admin")
@@ -98,6 +106,10 @@ class LiveServer:
     @property
     def banner(self) -> str:
         return self.server.banner
+
+    def signed(self, key: str, secret: str, **options: Any) -> httpx.Client:
+        """A client signed with any Key, without the contract check."""
+        return self.server.signed(key, secret, **options)
 
     def client(self, who: str = "webshop") -> httpx.Client:
         # A fresh connection per request lets gunicorn hand requests to different workers.

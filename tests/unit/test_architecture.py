@@ -97,3 +97,10 @@ def test_the_demo_fixture_is_valid_against_its_schema() -> None:
     document = json.loads((ROOT / "fixtures" / "demo.json").read_text())
     errors = list(contracts.schema_validator("Fixture", contracts.ADMIN).iter_errors(document))
     assert errors == []
+
+
+def test_api_answers_are_rendered_in_one_place() -> None:
+    """JSON or XML is chosen by simulator.representation; a handler that called jsonify would
+    answer JSON to a client that asked for XML."""
+    for module in (ROOT / "simulator" / "api").glob("*.py"):
+        assert "jsonify" not in module.read_text(), f"{module.name} renders its own answers"
