@@ -221,11 +221,18 @@ def media_schema(operation_id: str, media: str, status: int | None = None) -> di
     found = content.get(media)
     if not found or "schema" not in found:
         return None
-    raw = found["schema"]
-    schema = resolve(raw)
-    if "$ref" in raw and "xml" not in schema:
-        name = raw["$ref"].rsplit("/", 1)[-1]
-        schema = {**schema, "xml": {"name": name[:1].lower() + name[1:]}}
+    return named(found["schema"])
+
+
+def named(node: dict[str, Any]) -> dict[str, Any]:
+    """A schema resolved, carrying the name of its XML element: its own ``xml.name``, or for a
+    reference to a component the component's name as JAXB names a class's element
+    (``ErrorResponse`` -> ``errorResponse``)."""
+    schema = resolve(node)
+    if "$ref" in node and "name" not in schema.get("xml", {}):
+        component = node["$ref"].rsplit("/", 1)[-1]
+        xml = {**schema.get("xml", {}), "name": component[:1].lower() + component[1:]}
+        schema = {**schema, "xml": xml}
     return schema
 
 

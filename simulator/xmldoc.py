@@ -40,10 +40,11 @@ def _is_map(schema: dict[str, Any]) -> bool:
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    return contracts.resolve(schema)
+    return contracts.named(schema)
 
 
-def root_name(schema: dict[str, Any], default: str = "document") -> str:
+def element_name(schema: dict[str, Any], default: str) -> str:
+    """The element a schema is written as: its XML name (a component's own name), or ``default``."""
     name = _resolve(schema).get("xml", {}).get("name")
     return str(name) if name else default
 
@@ -146,10 +147,10 @@ def _untyped(element: ET.Element, depth: int) -> Any:
 # ---- writing ---------------------------------------------------------------------------------
 
 
-def dump(document: Any, schema: dict[str, Any], root: str | None = None) -> bytes:
-    """The XML text of a document, with its root named by the schema (or ``root``)."""
+def dump(document: Any, schema: dict[str, Any]) -> bytes:
+    """The XML text of a document, with its root named by the schema."""
     schema = _resolve(schema)
-    element = ET.Element(root or root_name(schema))
+    element = ET.Element(element_name(schema, "document"))
     _write(element, document, schema)
     text: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
     return text
@@ -163,9 +164,10 @@ def _text(value: Any) -> str:
 
 def _write(element: ET.Element, value: Any, schema: dict[str, Any]) -> None:
     if isinstance(value, list):
-        items = _resolve(schema.get("items", {}))
+        raw = schema.get("items", {})
+        items = _resolve(raw)
         for item in value:
-            _write(ET.SubElement(element, root_name(items, "item")), item, items)
+            _write(ET.SubElement(element, element_name(raw, "item")), item, items)
     elif isinstance(value, dict) and _is_map(schema):
         values = _resolve(schema["additionalProperties"])
         for key, item in value.items():

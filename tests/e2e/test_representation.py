@@ -117,3 +117,13 @@ def test_outside_the_api_answers_stay_json(sim: Sim) -> None:
         admin = raw.get("/__admin/accounts")
     assert unknown.status_code == 404 and unknown.json()["errorType"] == "RESOURCE_NOT_FOUND"
     assert admin.status_code == 200 and admin.headers["content-type"] == JSON
+
+
+def test_lists_wrap_items_named_after_their_kind(sim: Sim) -> None:
+    with sim.client() as api:
+        response = api.get(
+            "/product/search", params={"MPSearchQuery": "externalId=P-100"}, headers={"Accept": XML}
+        )
+    products = ET.fromstring(response.content)
+    assert products.tag == "products"
+    assert [(p.tag, p.findtext("externalId")) for p in products] == [("product", "P-100")]
