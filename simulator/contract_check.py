@@ -21,6 +21,7 @@ from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 import contracts
 from simulator import validation, xmldoc
 from simulator.config import FAULT_HEADER
+from simulator.domain.faults import CONTRACT_KEEPING
 from simulator.errors import SpotlerError
 
 PREFIX = re.compile(r"^/integrationservice(-1\.1\.0)?(?=/)")
@@ -134,7 +135,8 @@ def check_exchange(response: httpx.Response) -> None:
     request = response.request
     if not PREFIX.match(request.url.path):
         return
-    if response.headers.get(FAULT_HEADER, "latency").split()[-1] != "latency":
+    fault = response.headers.get(FAULT_HEADER)
+    if fault is not None and fault.split()[-1] not in CONTRACT_KEEPING:
         return  # shaped by an injected fault: off the contract on purpose
     response.read()
     if operation_for(request.method, request.url.path) is not None and response.status_code < 400:

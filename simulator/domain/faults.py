@@ -18,6 +18,8 @@ from simulator.domain.timewindows import parse_instant_ms
 from simulator.errors import SpotlerError
 
 EFFECTS = ("status", "rateLimit", "latency", "hang", "reset", "malformed", "lostResponse")
+# Effects that delay an answer but leave it as the simulator made it: still on the contract.
+CONTRACT_KEEPING = frozenset({"latency"})
 
 
 @dataclass(frozen=True)
