@@ -35,6 +35,11 @@ def status_table(outbox: Outbox, worker: Worker | None = None) -> Table:
         table.caption = (
             f"this run: {p.delivered} delivered, {p.retrying} retries scheduled, {p.failed} failed"
         )
+        if p.lost_leases:
+            table.caption += (
+                f"; {p.lost_leases} outcomes not recorded: the lease ran out mid-call and the "
+                f"call is due again (raise --lease if calls take this long)"
+            )
     return table
 
 

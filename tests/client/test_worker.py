@@ -93,3 +93,30 @@ def test_calls_it_cannot_make_fail_with_the_reason(live_server: LiveServer, outb
         assert call is not None and call.state == "failed" and call.attempts == 1
         assert call.last_error_type == error_type
         assert hint in (call.last_error or "")
+
+
+def test_a_call_whose_lease_ran_out_is_not_recorded_and_the_status_says_so(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    from rich.console import Console
+
+    from client.display import status_table
+
+    clock = [1000.0]
+    outbox = Outbox(tmp_path / "slow.db", policy=NOW_AGAIN, clock=lambda: clock[0])
+    call_id = outbox.enqueue("contact", "8802", "contact.upsert", {"properties": {}})
+    with SpotlerClient(live_server.base, *DEMO_KEYS["webshop"]) as api:
+        slow = Worker(outbox, api, lease_seconds=30)
+        [claimed] = outbox.claim(1, lease_seconds=30)
+        clock[0] += 31  # the call took longer than its lease: another worker takes it over
+        [again] = outbox.claim(1, lease_seconds=30)
+        slow.send(claimed)
+    assert again.id == call_id and again.ambiguous
+    assert slow.progress.delivered == 0 and slow.progress.lost_leases == 1
+    stored = outbox.get(call_id)
+    assert (
+        stored is not None and stored.state == "leased" and stored.lease_token == again.lease_token
+    )
+    console = Console(record=True, width=200)
+    console.print(status_table(outbox, slow))
+    assert "1 outcomes not recorded: the lease ran out" in " ".join(console.export_text().split())
