@@ -1,4 +1,5 @@
-"""``spotler-sim accounts|fault|clock|journal|snapshot|scenario``: the admin API from a shell.
+"""``spotler-sim accounts|fault|clock|journal|mailing|snapshot|scenario``: the admin API from a
+shell.
 
 Every command talks to a running simulator (``--url``, default http://127.0.0.1:8080) and prints
 a table, or the raw JSON with ``--json`` for scripts.
@@ -247,6 +248,53 @@ def journal(args: argparse.Namespace) -> None:
         return
 
 
+# ---- mailings ---------------------------------------------------------------------------------
+
+RATES = (
+    ("hard_bounce", "hardBounce"),
+    ("soft_bounce", "softBounce"),
+    ("open", "open"),
+    ("click", "click"),
+)
+
+
+def _sent_table(result: dict[str, Any]) -> None:
+    columns = ["sent", "skipped", "delivered", "hardBounces", "softBounces", "opens", "clicks"]
+    _table(
+        f"Mailing {result['mailing']} sent in {result['account']} at {result['at']}",
+        [*columns, "later"],
+        [[*(result[c] for c in columns), result["later"]]],
+    )
+    if result["later"]:
+        console.print(
+            f"{result['later']} interaction(s) lie after the simulated now; they show in the "
+            f"reports once the clock gets there (spotler-sim clock advance SECONDS)"
+        )
+
+
+def mailing(args: argparse.Namespace) -> None:
+    request: dict[str, Any] = {"account": args.account}
+    if args.contact:
+        request["contacts"] = args.contact
+        if args.id_field:
+            request["idField"] = args.id_field
+    else:
+        request["all"] = True
+    for condition in args.where or []:
+        name, sep, value = condition.partition("=")
+        if not sep:
+            raise AdminError(f"--where {condition!r} is not PROPERTY=VALUE, e.g. city=Utrecht")
+        request.setdefault("where", {})[name] = value
+    if args.at:
+        request["at"] = args.at
+    if args.seed is not None:
+        request["seed"] = args.seed
+    rates = {name: getattr(args, option) for option, name in RATES}
+    if any(value is not None for value in rates.values()):
+        request["rates"] = {k: v for k, v in rates.items() if v is not None}
+    _show(args, _client(args).send_mailing(args.encrypted_id, request), _sent_table)
+
+
 # ---- snapshots and scenarios ------------------------------------------------------------------
 
 
@@ -333,6 +381,29 @@ def register(commands: Any) -> None:
     jnl.add_argument("--limit", type=int, default=30, help="entries to show (default 30)")
     jnl.add_argument("--follow", action="store_true", help="keep printing new calls until Ctrl-C")
     jnl.set_defaults(run=_guarded(journal))
+
+    mail = commands.add_parser(
+        "mailing", parents=[common], help="send a mailing: sends, bounces, opens and clicks"
+    )
+    mail.add_argument("action", choices=["send"])
+    mail.add_argument("encrypted_id", help="the regular mailing's encryptedId (GET /mailing)")
+    mail.add_argument("--account", required=True, help="the account the mailing belongs to")
+    mail.add_argument(
+        "--contact",
+        action="append",
+        help="a contact's ID (repeatable); every reachable one when absent",
+    )
+    mail.add_argument("--id-field", help="the ID field --contact values are in (the first one)")
+    mail.add_argument("--where", action="append", help="without --contact: PROPERTY=VALUE")
+    mail.add_argument("--at", help="when it is sent (ISO 8601); now on the simulated clock")
+    mail.add_argument("--seed", type=int, help="another seed draws other outcomes (default 0)")
+    for option, name in RATES:
+        mail.add_argument(
+            f"--{option.replace('_', '-')}",
+            type=float,
+            help=f"the {name} rate instead of the mailing's",
+        )
+    mail.set_defaults(run=_guarded(mailing))
 
     snap = commands.add_parser(
         "snapshot", parents=[common], help="export or load accounts as fixture documents"

@@ -61,6 +61,11 @@ class AdminClient:
     def add_bounce(self, name: str, bounce: dict[str, Any]) -> None:
         self.call("POST", f"/accounts/{name}/bounces", bounce)
 
+    # mailings
+    def send_mailing(self, encrypted_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        sent: dict[str, Any] = self.call("POST", f"/mailings/{encrypted_id}/send", request)
+        return sent
+
     # faults
     def faults(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.call("GET", "/faults")

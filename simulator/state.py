@@ -15,13 +15,16 @@ from typing import Any
 
 import contracts
 from simulator.domain import (
+    audiences,
     campaigns,
     contacts,
     conversions,
     forms,
+    mailings,
     orders,
     products,
     properties,
+    templists,
 )
 from simulator.domain.accounts import account_spec, patched
 from simulator.domain.clock import ClockState, clock_from_request
@@ -39,14 +42,17 @@ from simulator.store.accounts import (
     secret_for,
     update_account,
 )
+from simulator.store.audiences import SqliteAudiences
 from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.clock import read_clock, write_clock
 from simulator.store.contacts import SqliteContacts
 from simulator.store.conversions import SqliteConversions
 from simulator.store.faults import add_fault, clear_faults
 from simulator.store.forms import SqliteForms
+from simulator.store.mailings import SqliteMailings
 from simulator.store.orders import SqliteOrders
 from simulator.store.products import SqliteProducts
+from simulator.store.templists import SqliteTemporaryLists
 
 
 def _wall_ms() -> int:
@@ -152,9 +158,16 @@ class State:
             campaigns.seed_campaign(campaign_repo, repo, account, campaign, now)
         for automation in raw.get("automations", []):
             campaigns.seed_automation(campaign_repo, repo, account, automation, now)
+        self._seed_mailings(SqliteMailings(conn, account.id), repo, account, raw, now)
         form_repo = SqliteForms(conn, account.id)
         for form in raw.get("forms", []):
             forms.seed_form(form_repo, repo, form, now)
+        audience_repo = SqliteAudiences(conn, account.id)
+        for audience in raw.get("audiences", []):
+            audiences.seed(audience_repo, repo, account, audience, now)
+        list_repo = SqliteTemporaryLists(conn, account.id)
+        for temporary_list in raw.get("temporaryLists", []):
+            templists.seed(list_repo, repo, account, temporary_list, now)
         return account
 
     def seed_contacts(
@@ -219,6 +232,7 @@ class State:
             if bounce.mailing:
                 entry["mailing"] = bounce.mailing
             bounces_out.append(entry)
+        campaign_part = self._campaigns(conn, account, repo)
         return {
             **self.account_settings(conn, account),
             "properties": [p.to_json() for p in account.properties],
@@ -226,8 +240,51 @@ class State:
             "contacts": contacts_out,
             "bounces": bounces_out,
             **self._commerce(conn, account, repo),
-            **self._campaigns(conn, account, repo),
+            **campaign_part,
+            **self._mailings(conn, account, repo, campaign_part["campaigns"]),
             "forms": self._forms(conn, account, repo),
+            **self._groups(conn, account, repo),
+        }
+
+    @staticmethod
+    def _seed_mailings(
+        repo: SqliteMailings,
+        contact_repo: SqliteContacts,
+        account: Account,
+        raw: dict[str, Any],
+        now: int,
+    ) -> None:
+        """Trend reports, regular mailings and the content of campaign mailings, each with the
+        recipients and outcomes the fixture lists (after the campaigns' subscriptions)."""
+        for report in raw.get("trendReports", []):
+            mailings.seed_trend_report(repo, report)
+        for mailing in raw.get("mailings", []):
+            mailings.seed_mailing(repo, contact_repo, account, mailing, now)
+        for campaign in raw.get("campaigns", []):
+            for mailing in campaign.get("mailings", []):
+                mailings.seed_campaign_mailing(repo, contact_repo, account, mailing)
+
+    @staticmethod
+    def _mailings(
+        conn: sqlite3.Connection,
+        account: Account,
+        contact_repo: SqliteContacts,
+        campaigns_out: list[dict[str, Any]],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The trend reports and regular mailings of an account with their recipients; the
+        content and recipients of each campaign mailing go into its entry of ``campaigns_out``."""
+        repo = SqliteMailings(conn, account.id)
+        regular = repo.every_mailing(campaign=False)
+        contact_ids = [s.contact_id for m in regular for s in repo.sends(m.encrypted_id)]
+        encrypted = contact_repo.encrypted_ids(contact_ids)
+        for campaign in campaigns_out:
+            for entry in campaign["mailings"]:
+                found = repo.mailing(entry["encryptedId"])
+                if found is not None:
+                    entry.update(mailings.campaign_mailing_seed_view(repo, found))
+        return {
+            "trendReports": [mailings.trend_report_seed_view(r) for r in repo.every_trend_report()],
+            "mailings": [mailings.mailing_seed_view(repo, m, encrypted) for m in regular],
         }
 
     @staticmethod
@@ -241,6 +298,27 @@ class State:
         ]
         encrypted = contact_repo.encrypted_ids(contact_ids)
         return [forms.form_seed_view(form, rs, encrypted) for form, rs in every_form]
+
+    @staticmethod
+    def _groups(
+        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The audiences and temporary lists of an account with their members."""
+        audience_repo = SqliteAudiences(conn, account.id)
+        list_repo = SqliteTemporaryLists(conn, account.id)
+        every_audience = [(a, audience_repo.members(a.id)) for a in audience_repo.every()]
+        every_list = [(t, list_repo.members(t.id)) for t in list_repo.every()]
+        encrypted = contact_repo.encrypted_ids(
+            [c for _a, ms in every_audience for c in ms] + [c for _t, ms in every_list for c in ms]
+        )
+        return {
+            "audiences": [
+                audiences.seed_view(a, [encrypted[c] for c in ms]) for a, ms in every_audience
+            ],
+            "temporaryLists": [
+                templists.seed_view(t, [encrypted[c] for c in ms]) for t, ms in every_list
+            ],
+        }
 
     @staticmethod
     def _commerce(
@@ -286,6 +364,7 @@ class State:
             "dedupRules": [list(rule) for rule in account.dedup_rules],
             "visibilityLag": account.lag.to_json(),
             "listShape": account.list_shape,
+            "licence": account.licence,
             "authentications": [
                 {"label": a.label, "key": a.key, "secret": a.secret, "idField": a.id_field}
                 for a in authentications(conn, account)

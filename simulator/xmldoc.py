@@ -40,7 +40,17 @@ def _is_map(schema: dict[str, Any]) -> bool:
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    return contracts.named(schema)
+    found = contracts.named(schema)
+    if "allOf" not in found:
+        return found
+    # A model extending another (MailingInteractionSent adds to MailingInteraction) is one
+    # element holding the fields of every part.
+    merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+    for part in found["allOf"]:
+        part = _resolve(part)
+        merged["properties"].update(part.get("properties", {}))
+        merged["required"] += part.get("required", [])
+    return {**{k: v for k, v in found.items() if k != "allOf"}, **merged}
 
 
 def element_name(schema: dict[str, Any], default: str) -> str:

@@ -22,6 +22,7 @@ from simulator.admin.views import (
     journal_filters,
     journal_view,
 )
+from simulator.domain import mailings
 from simulator.domain.accounts import auth_spec, new_secret, patched
 from simulator.domain.clock import clock_from_request
 from simulator.domain.paging import Page, PageRequest
@@ -41,6 +42,7 @@ from simulator.store.accounts import (
     update_account,
 )
 from simulator.store.contacts import SqliteContacts
+from simulator.store.mailings import SqliteMailings
 
 admin = Blueprint("admin", __name__, url_prefix="/__admin")
 
@@ -181,6 +183,22 @@ def add_bounce(name: str) -> Response:
         account = state.account(conn, name)
         state.add_bounce(SqliteContacts(conn, account.id), account, g.body, state.now_ms(conn))
     return Response(status=204)
+
+
+@_route("/mailings/<encryptedId>/send", "sendMailing", "POST")
+def send_mailing(**_: str) -> Response:
+    state = services().state
+    with state.db.write() as conn:
+        account = state.account(conn, g.body["account"])
+        result = mailings.send(
+            SqliteMailings(conn, account.id),
+            SqliteContacts(conn, account.id),
+            account,
+            g.params["encryptedId"],
+            g.body,
+            state.now_ms(conn),
+        )
+    return jsonify(result)
 
 
 @_route("/scenario", "applyScenario", "POST")

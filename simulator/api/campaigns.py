@@ -8,10 +8,11 @@ import sqlite3
 from flask import Response, g
 
 from simulator.api import answer, no_content, operation, paged, reading, transaction
-from simulator.domain import campaigns
+from simulator.domain import campaigns, mailings
 from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
 from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.contacts import SqliteContacts
+from simulator.store.mailings import SqliteMailings
 from simulator.store.products import SqliteProducts
 
 
@@ -38,16 +39,24 @@ def trigger_campaign(**_: str) -> Response:
     with transaction(write=True) as (conn, now):
         repo, contacts = _repos(conn)
         products = SqliteProducts(conn, g.caller.account.id)
-        campaigns.trigger(
+        subscription = campaigns.trigger(
             repo, contacts, products, g.caller, g.params["encryptedTriggerId"], g.body, now
         )
+        sends = repo.mailings(subscription.campaign_id)
+        mailing_repo = SqliteMailings(conn, g.caller.account.id)
+        mailings.start_passage(mailing_repo, contacts, g.caller.account, subscription, sends)
     return no_content()
 
 
 @operation("stopCampaign")
 def stop_campaign(**_: str) -> Response:
     with transaction(write=True) as (conn, now):
-        campaigns.stop(*_repos(conn), g.caller, g.params["encryptedCampaignId"], g.body, now)
+        repo, contacts = _repos(conn)
+        stopped = campaigns.stop(
+            repo, contacts, g.caller, g.params["encryptedCampaignId"], g.body, now
+        )
+        sends = repo.mailings(stopped.campaign_id)
+        mailings.stop_passage(SqliteMailings(conn, g.caller.account.id), stopped, sends)
     return no_content()
 
 

@@ -17,7 +17,7 @@ from simulator.api import (
     paged,
 )
 from simulator.domain import contacts
-from simulator.domain.paging import HISTORY_PAGE_SIZE, Page, PageRequest
+from simulator.domain.paging import Page
 from simulator.domain.timewindows import Window
 
 
@@ -97,15 +97,3 @@ def updated_contacts(**_: str) -> Response:
 @operation("getBouncedContactsJson")
 def bounced_contacts(**_: str) -> Response:
     return _windowed(contacts.bounced, "bounces")
-
-
-def _history(key: str) -> Response:
-    request_page = PageRequest(after=g.params.get("after", 0), size=HISTORY_PAGE_SIZE)
-    with contact_reader() as repo:
-        page = contacts.empty_history(repo, g.caller, g.params["externalId"], request_page.after)
-    return paged([], page, key)
-
-
-@operation("getMailingHistory")
-def mailing_history(**_: str) -> Response:
-    return _history("mailingHistories")

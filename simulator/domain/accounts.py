@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
-from simulator.domain.model import CALLER_ID, Account, LagPolicy, PropertyDef
+from simulator.domain.model import CALLER_ID, DEFAULT_LICENCE, Account, LagPolicy, PropertyDef
 from simulator.errors import SpotlerError
 
 DEFAULT_ID_FIELD = "externalCustomerId"
@@ -31,6 +31,7 @@ class AccountSpec:
     authentications: tuple[AuthSpec, ...]
     properties: tuple[PropertyDef, ...]
     product_properties: tuple[str, ...] = ()
+    licence: str = DEFAULT_LICENCE
 
 
 # What a new Spotler account has before anyone adds a property; used when a definition
@@ -131,6 +132,7 @@ def account_spec(data: dict[str, Any]) -> AccountSpec:
         authentications=tuple(auths),
         properties=tuple(properties),
         product_properties=product_properties,
+        licence=str(data.get("licence", DEFAULT_LICENCE)),
     )
 
 
@@ -141,6 +143,8 @@ def patched(account: Account, patch: dict[str, Any]) -> Account:
         changes["lag"] = LagPolicy.from_json(patch["visibilityLag"])
     if "listShape" in patch:
         changes["list_shape"] = patch["listShape"]
+    if "licence" in patch:
+        changes["licence"] = patch["licence"]
     if "dedupRules" in patch:
         rules = tuple(tuple(rule) for rule in patch["dedupRules"])
         check_dedup_rules(account.name, rules, account.id_fields)

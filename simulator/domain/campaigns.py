@@ -70,11 +70,15 @@ class Subscription:
 
 @dataclass(frozen=True)
 class Sent:
-    """One campaign mailing sent to a contact: a row of the campaign-mailing history."""
+    """One campaign mailing sent to a contact: a row of the campaign-mailing history, with what
+    the contact did with it by then."""
 
     number: int
     sent_ms: int
     mailing: Mailing
+    opened: bool = False
+    clicked: bool = False
+    bounce: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,8 +203,9 @@ def trigger(
     encrypted_trigger_id: str,
     body: dict[str, Any],
     now_ms: int,
-) -> None:
-    """POST /campaign/trigger/{encryptedTriggerId}: the contact enters the trigger's campaign."""
+) -> Subscription:
+    """POST /campaign/trigger/{encryptedTriggerId}: the contact enters the trigger's campaign;
+    the subscription recorded (``domain.mailings.start_passage`` records what it sends)."""
     found = repo.trigger(encrypted_trigger_id)
     campaign = repo.campaign_by_id(found.campaign_id) if found is not None else None
     if found is None or campaign is None:
@@ -237,9 +242,9 @@ def trigger(
             f"contact already in campaign: {external_id!r} went through {campaign.name!r} "
             f"before, and this campaign lets a contact in only once"
         )
-    repo.save_subscription(
-        Subscription(campaign.id, contact_id, encrypted_trigger_id, fields, now_ms)
-    )
+    subscription = Subscription(campaign.id, contact_id, encrypted_trigger_id, fields, now_ms)
+    repo.save_subscription(subscription)
+    return subscription
 
 
 def stop(
@@ -249,9 +254,9 @@ def stop(
     encrypted_campaign_id: str,
     body: dict[str, Any],
     now_ms: int,
-) -> None:
+) -> Subscription:
     """POST /campaign/{encryptedCampaignId}/stop: the contact's passage ends; nothing more is
-    sent to it by this campaign."""
+    sent to it by this campaign (``domain.mailings.stop_passage`` takes back what was due)."""
     campaign = repo.campaign(encrypted_campaign_id)
     if campaign is None:
         raise _campaign_not_found(encrypted_campaign_id)
@@ -270,6 +275,7 @@ def stop(
         )
     current.stopped_ms = now_ms
     repo.save_subscription(current)
+    return current
 
 
 def history(
@@ -281,19 +287,22 @@ def history(
     now_ms: int,
 ) -> tuple[list[dict[str, Any]], Page]:
     """GET /contact/{externalId}/campaign-mailings: the campaign mailings sent to the contact so
-    far (not those a stop cut off), oldest subscription first, 50 per page."""
+    far (not those a stop cut off), oldest subscription first, 50 per page, each with whether it
+    was opened, clicked or bounced by now."""
     contact = find(contacts, caller, external_id)
     page = Page.cut(repo.sent(contact.id, now_ms, request.after, request.fetch), request)
-    items = [
-        {
+    items = []
+    for row in page.items:
+        item: dict[str, Any] = {
             "campaignMailing": mailing_view(row.mailing),
             "campaignSubscriptionId": row.number,
             "sentDate": iso_utc(row.sent_ms),
-            "opened": False,  # interactions of campaign mailings are not simulated yet
-            "clicked": False,
+            "opened": row.opened,
+            "clicked": row.clicked,
         }
-        for row in page.items
-    ]
+        if row.bounce is not None:
+            item["bounce"] = row.bounce
+        items.append(item)
     return items, page
 
 

@@ -327,9 +327,3 @@ def record_bounce(
     repo.add_bounce(
         contact_id, kind, date_ms, visible_at(account.lag, date_ms, "bounce", contact_id), mailing
     )
-
-
-def empty_history(repo: ContactRepo, caller: Caller, external_id: str, after: int) -> Page:
-    """Histories that later work fills: the contact must exist, the page is empty."""
-    find(repo, caller, external_id)
-    return Page([], after, False)

@@ -7,6 +7,9 @@ from typing import Any
 
 # The name a dedup rule uses for "the ID field linked to the calling authentication".
 CALLER_ID = "externalId"
+# The Spotler products an account can hold; audiences need Automation or eCommerce.
+LICENCES = ("Email", "Automation", "eCommerce")
+DEFAULT_LICENCE = "eCommerce"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Account:
     list_shape: str = "paged"
     properties: tuple[PropertyDef, ...] = field(default=())
     product_properties: tuple[str, ...] = field(default=())  # custom product property names
+    licence: str = DEFAULT_LICENCE  # the Spotler product the account holds
 
     def property(self, name: str) -> PropertyDef | None:
         for prop in self.properties:

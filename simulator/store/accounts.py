@@ -11,13 +11,15 @@ from simulator.domain.model import Account, Authentication, Caller, LagPolicy, P
 
 def insert_account(conn: sqlite3.Connection, spec: AccountSpec) -> int:
     cursor = conn.execute(
-        "INSERT INTO accounts (name, id_fields, dedup_rules, lag, list_shape) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO accounts (name, id_fields, dedup_rules, lag, list_shape, licence) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         (
             spec.name,
             json.dumps(list(spec.id_fields)),
             json.dumps([list(r) for r in spec.dedup_rules]),
             json.dumps(spec.lag.to_json()),
             spec.list_shape,
+            spec.licence,
         ),
     )
     account_id = int(cursor.lastrowid or 0)
@@ -64,6 +66,7 @@ def _account(conn: sqlite3.Connection, row: sqlite3.Row) -> Account:
             for p in props
         ),
         product_properties=tuple(p["name"] for p in product_props),
+        licence=row["licence"],
     )
 
 
@@ -107,11 +110,12 @@ def all_accounts(conn: sqlite3.Connection) -> list[Account]:
 
 def update_account(conn: sqlite3.Connection, account: Account) -> None:
     conn.execute(
-        "UPDATE accounts SET dedup_rules = ?, lag = ?, list_shape = ? WHERE id = ?",
+        "UPDATE accounts SET dedup_rules = ?, lag = ?, list_shape = ?, licence = ? WHERE id = ?",
         (
             json.dumps([list(r) for r in account.dedup_rules]),
             json.dumps(account.lag.to_json()),
             account.list_shape,
+            account.licence,
             account.id,
         ),
     )
@@ -162,9 +166,17 @@ def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
 
 
 def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
-    """Remove every contact, change, bounce, product, order, conversion, campaign, automation and
-    form of an account; keep its settings, keys and property definitions."""
+    """Remove every contact, change, bounce, product, order, conversion, campaign, automation,
+    form, audience, temporary list, mailing, trend report and interaction of an account; keep
+    its settings, keys and property definitions."""
     for table in (
+        "interactions",
+        "mailings",
+        "trend_reports",
+        "audience_members",
+        "audiences",
+        "temporary_list_members",
+        "temporary_lists",
         "form_results",
         "form_fields",
         "forms",

@@ -208,17 +208,37 @@ class SqliteCampaigns:
         )
 
     def sent(self, contact_id: int, now_ms: int, offset: int, limit: int) -> list[Sent]:
-        """The campaign mailings sent to a contact by ``now_ms``, by subscription then mailing."""
+        """The campaign mailings sent to a contact by ``now_ms`` (as the interactions record
+        them), by subscription then time, each with what the contact did with it by then."""
         rows = self.conn.execute(
-            "SELECT s.number, s.subscribed_ms + m.delay_ms AS sent_ms, m.encrypted_id, m.name, "
-            "m.type, m.delay_ms FROM campaign_subscriptions s "
-            "JOIN campaign_mailings m ON m.campaign_id = s.campaign_id "
-            "WHERE s.contact_id = ? AND s.account_id = ? AND s.subscribed_ms + m.delay_ms <= ? "
-            "AND (s.stopped_ms IS NULL OR s.subscribed_ms + m.delay_ms <= s.stopped_ms) "
-            "ORDER BY s.number, m.position LIMIT ? OFFSET ?",
-            (contact_id, self.account_id, now_ms, limit, offset),
+            "SELECT i.subscription AS number, i.at_ms AS sent_ms, m.encrypted_id, m.name, m.type, "
+            "m.delay_ms FROM interactions i JOIN campaign_mailings m "
+            "ON m.account_id = i.account_id AND m.encrypted_id = i.mailing "
+            "WHERE i.contact_id = ? AND i.kind = 'sent' AND i.subscription > 0 AND i.at_ms <= ? "
+            "AND i.account_id = ? ORDER BY i.subscription, i.at_ms, i.id LIMIT ? OFFSET ?",
+            (contact_id, now_ms, self.account_id, limit, offset),
         ).fetchall()
-        return [Sent(row["number"], row["sent_ms"], self._mailing(row)) for row in rows]
+        out = []
+        for row in rows:
+            outcome = self.conn.execute(
+                "SELECT kind, bounce FROM interactions WHERE account_id = ? AND mailing = ? "
+                "AND subscription = ? AND contact_id = ? AND kind IN ('bounce', 'click', 'open') "
+                "AND at_ms <= ?",
+                (self.account_id, row["encrypted_id"], row["number"], contact_id, now_ms),
+            ).fetchall()
+            kinds = {o["kind"] for o in outcome}
+            bounce = next((o["bounce"] for o in outcome if o["kind"] == "bounce"), None)
+            out.append(
+                Sent(
+                    row["number"],
+                    row["sent_ms"],
+                    self._mailing(row),
+                    opened=bool(kinds & {"open", "click"}),
+                    clicked="click" in kinds,
+                    bounce=bounce,
+                )
+            )
+        return out
 
     # ---- automations ---------------------------------------------------------------------------
     def automations(self, trigger_code: str) -> list[Automation]:

@@ -56,6 +56,23 @@ class SqliteContacts:
         ).fetchone()
         return int(row[0]) if row else None
 
+    def by_external_ids(self, field: str, values: list[str]) -> dict[str, int]:
+        """The contact holding each of these values in ``field``; values no contact has are left
+        out (audience and temporary-list calls name up to thousands at once)."""
+        wanted = list(dict.fromkeys(values))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):  # below SQLite's limit of bound values
+            chunk = wanted[start : start + 500]
+            found.update(
+                (str(row[0]), int(row[1]))
+                for row in self.conn.execute(
+                    "SELECT value, contact_id FROM contact_ids WHERE account_id = ? AND field = ? "
+                    f"AND value IN ({','.join('?' * len(chunk))})",
+                    (self.account_id, field, *chunk),
+                )
+            )
+        return found
+
     def by_encrypted_id(self, encrypted_id: str) -> int | None:
         row = self.conn.execute(
             "SELECT id FROM contacts WHERE account_id = ? AND encrypted_id = ?",

@@ -15,13 +15,21 @@ from contextlib import contextmanager
 from importlib import resources
 
 SCHEMA = resources.files("simulator.store").joinpath("schema.sql").read_text(encoding="utf-8")
+# Columns schema.sql gained after its table was first created: (table, column, declaration).
+# A database file kept from an earlier version (``--db``) gets them when it is opened.
+ADDED_COLUMNS = (("accounts", "licence", "TEXT NOT NULL DEFAULT 'eCommerce'"),)
 
 
 class Database:
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        self._connection().executescript(SCHEMA)
+        conn = self._connection()
+        conn.executescript(SCHEMA)
+        for table, column, declaration in ADDED_COLUMNS:
+            present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     id_fields   TEXT NOT NULL,                -- JSON array of field names
     dedup_rules TEXT NOT NULL,                -- JSON array of arrays of field names
     lag         TEXT NOT NULL,                -- JSON visibility-lag policy
-    list_shape  TEXT NOT NULL DEFAULT 'paged' -- paged | array (updates/bounces lists)
+    list_shape  TEXT NOT NULL DEFAULT 'paged', -- paged | array (updates/bounces lists)
+    licence     TEXT NOT NULL DEFAULT 'eCommerce' -- Email | Automation | eCommerce
 );
 
 CREATE TABLE IF NOT EXISTS authentications (
@@ -316,3 +317,106 @@ CREATE TABLE IF NOT EXISTS form_results (
 CREATE UNIQUE INDEX IF NOT EXISTS form_results_number ON form_results (account_id, number);
 CREATE INDEX IF NOT EXISTS form_results_form ON form_results (form_row, submitted_ms, number);
 CREATE INDEX IF NOT EXISTS form_results_contact ON form_results (contact_id, submitted_ms, number);
+
+-- Trend reports (GET /trend-report); report_id is the API's id, unique per account.
+CREATE TABLE IF NOT EXISTS trend_reports (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    report_id  INTEGER NOT NULL,
+    name       TEXT    NOT NULL,
+    enabled    INTEGER NOT NULL,
+    created_ms INTEGER,
+    fields     TEXT    NOT NULL,              -- JSON: the report's other fields, as seeded
+    position   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS trend_reports_id ON trend_reports (account_id, report_id);
+CREATE UNIQUE INDEX IF NOT EXISTS trend_reports_position ON trend_reports (account_id, position);
+
+-- Regular mailings (GET /mailing) and the content of campaign mailings (campaign = 1);
+-- encrypted ids are unique per account across both.
+CREATE TABLE IF NOT EXISTS mailings (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    encrypted_id TEXT    NOT NULL,
+    campaign     INTEGER NOT NULL,
+    name         TEXT    NOT NULL,
+    type         TEXT    NOT NULL,            -- EMAIL | SMS
+    scheduled_ms INTEGER NOT NULL,            -- scheduledStartDate; 0 for campaign mailings
+    trend_report INTEGER,                     -- report_id of trend_reports
+    content      TEXT    NOT NULL,            -- JSON: subject, sender, author, links, ...
+    rates        TEXT    NOT NULL             -- JSON: outcome rates of a send
+);
+CREATE UNIQUE INDEX IF NOT EXISTS mailings_encrypted ON mailings (account_id, encrypted_id);
+CREATE INDEX IF NOT EXISTS mailings_scheduled ON mailings (account_id, campaign, scheduled_ms, id);
+CREATE INDEX IF NOT EXISTS mailings_trend_report ON mailings (account_id, trend_report);
+
+-- What happened with mailings: sent, bounce, open, click. subscription is the
+-- campaignSubscriptionId of a campaign mailing's send, 0 for a regular mailing.
+CREATE TABLE IF NOT EXISTS interactions (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    mailing      TEXT    NOT NULL,            -- encrypted mailing id
+    subscription INTEGER NOT NULL,
+    contact_id   INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL,            -- sent | bounce | open | click
+    at_ms        INTEGER NOT NULL,
+    link_id      INTEGER,                     -- click: the link's id
+    bounce       TEXT                         -- bounce: HARDBOUNCE | SOFTBOUNCE
+);
+-- per mailing and kind by time (reports), per send (one contact's part), per contact (histories),
+-- per account and kind by time (the mailing-interaction lists)
+CREATE INDEX IF NOT EXISTS interactions_mailing ON interactions (account_id, mailing, kind, at_ms, id);
+CREATE INDEX IF NOT EXISTS interactions_send ON interactions (account_id, mailing, subscription, contact_id, kind, at_ms);
+CREATE INDEX IF NOT EXISTS interactions_contact ON interactions (contact_id, kind, subscription, at_ms, id);
+CREATE INDEX IF NOT EXISTS interactions_account ON interactions (account_id, subscription, kind, at_ms, id);
+
+-- Audiences (contact groups for advertising platforms); externalId and name unique per account.
+CREATE TABLE IF NOT EXISTS audiences (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    external_id TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    description TEXT,
+    created_ms  INTEGER NOT NULL,
+    changed_ms  INTEGER NOT NULL,             -- the latest change of name or description
+    added_ms    INTEGER,                      -- the latest call that added a member
+    removed_ms  INTEGER,                      -- the latest call that removed one
+    synced_ms   INTEGER,                      -- seeded only: the simulator syncs with no platform
+    in_use_by   TEXT                          -- seeded only: what uses it; it cannot be deleted
+);
+CREATE UNIQUE INDEX IF NOT EXISTS audiences_external ON audiences (account_id, external_id);
+CREATE UNIQUE INDEX IF NOT EXISTS audiences_name ON audiences (account_id, name);
+CREATE INDEX IF NOT EXISTS audiences_account ON audiences (account_id, id);
+
+CREATE TABLE IF NOT EXISTS audience_members (
+    audience_id INTEGER NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL,
+    PRIMARY KEY (audience_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audience_members_contact ON audience_members (contact_id);
+CREATE INDEX IF NOT EXISTS audience_members_account ON audience_members (account_id);
+
+-- Temporary lists: made by the API (type API, with an externalTemporaryListId) or seeded as
+-- lists Spotler makes itself (IMPORT, RESPONSE, SPLIT; the external id may be NULL).
+CREATE TABLE IF NOT EXISTS temporary_lists (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    external_id TEXT,
+    name        TEXT    NOT NULL,
+    type        TEXT    NOT NULL,             -- IMPORT | RESPONSE | API | SPLIT
+    created_ms  INTEGER NOT NULL,
+    in_use_by   TEXT                          -- seeded only: what uses it; it cannot be deleted
+);
+CREATE UNIQUE INDEX IF NOT EXISTS temporary_lists_external ON temporary_lists (account_id, external_id);
+CREATE UNIQUE INDEX IF NOT EXISTS temporary_lists_name ON temporary_lists (account_id, name);
+CREATE INDEX IF NOT EXISTS temporary_lists_account ON temporary_lists (account_id, id);
+
+CREATE TABLE IF NOT EXISTS temporary_list_members (
+    list_id    INTEGER NOT NULL REFERENCES temporary_lists(id) ON DELETE CASCADE,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL,
+    PRIMARY KEY (list_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS temporary_list_members_contact ON temporary_list_members (contact_id);
+CREATE INDEX IF NOT EXISTS temporary_list_members_account ON temporary_list_members (account_id);

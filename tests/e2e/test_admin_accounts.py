@@ -70,6 +70,9 @@ def test_a_snapshot_round_trips_exactly(sim: Sim) -> None:
         api.put("/contact/anonymize/1002")
         before_read = api.get("/contact/snap-1").json()
     with sim.admin() as admin:
+        rates = {"hardBounce": 0.2, "softBounce": 0.2, "open": 0.8, "click": 0.4}
+        send = {"account": "demo", "all": True, "seed": 3, "rates": rates}
+        assert admin.post("/mailings/bWFpbC13aW50ZXItc2FsZQ/send", json=send).status_code == 200
         first = admin.get("/snapshot", params={"account": "demo"}).json()
         assert admin.delete("/accounts/demo").status_code == 204
         assert admin.post("/snapshot", json=first).status_code == 204
@@ -79,6 +82,8 @@ def test_a_snapshot_round_trips_exactly(sim: Sim) -> None:
         assert admin.get("/snapshot", params={"account": "demo"}).json() == first
     with sim.client() as api:
         assert api.get("/contact/snap-1").json() == before_read
+        sent = api.get("/mailing/bWFpbC13aW50ZXItc2FsZQ/recipients").json()["recipients"]
+        assert len(sent) == 5  # every contact an e-mail reaches: not the anonymized 1002
         anonymized = api.get("/contact/1002").json()["properties"]
     assert anonymized and all(isinstance(v, list) for v in anonymized.values())  # set options only
 

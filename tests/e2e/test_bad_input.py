@@ -159,3 +159,11 @@ def test_an_unexpected_failure_is_a_spotler_500_not_a_traceback(sim: Sim) -> Non
     with sim.client(checked=False) as api:
         body = assert_refused(api.get("/contact/1001"), 500, "BACKEND_EXCEPTION")
     assert "contact_ids" not in body["message"] and "Traceback" not in body["message"]
+
+
+def test_report_and_listing_parameters_are_validated_by_the_contract(sim: Sim) -> None:
+    with sim.client() as api:
+        negative = api.get("/trend-report", params={"after": "-1"})
+        unknown = api.get("/form/list", params={"formState": "published"})
+    assert negative.status_code == 400 and "after" in negative.json()["message"]
+    assert unknown.status_code == 400 and "formState" in unknown.json()["message"]

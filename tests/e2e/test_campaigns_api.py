@@ -17,6 +17,7 @@ SPRING_TRIGGER = "dHJpZ2dlci1zcHJpbmc"
 WELCOME_CODE = "bc0a8795-4f1e-4a6b-8d2c-7e3f9a5b1c20"
 WELCOME_ID = "5b0e6f2c-3d1a-4e8b-9c47-2f6d8a1b3e90"
 DAY = 24 * 3600
+SEEDED = 2  # the demo's spring-sale passages are campaignSubscriptionIds 1 and 2
 
 
 def campaign(sim: Sim, encrypted_id: str) -> dict[str, Any]:
@@ -156,7 +157,7 @@ def test_an_inactive_campaign_refuses_new_contacts(sim: Sim) -> None:
     assert response.status_code == 400
     assert response.json()["errorType"] == "INVALID_STATE"
     assert "campaign inactive" in response.json()["message"]
-    assert campaign(sim, SPRING)["subscriptions"] == []
+    assert len(campaign(sim, SPRING)["subscriptions"]) == SEEDED
 
 
 def test_a_contact_already_active_is_refused_until_its_last_mailing_is_sent(sim: Sim) -> None:
@@ -168,7 +169,8 @@ def test_a_contact_already_active_is_refused_until_its_last_mailing_is_sent(sim:
         assert "/stop" in again.json()["message"]
         sim.advance(DAY)
         assert trigger(api).status_code == 204  # the first passage is over
-    assert [s["campaignSubscriptionId"] for s in campaign(sim, CART)["subscriptions"]] == [1, 2]
+    numbers = [s["campaignSubscriptionId"] for s in campaign(sim, CART)["subscriptions"]]
+    assert numbers == [SEEDED + 1, SEEDED + 2]
 
 
 def test_a_campaign_without_reentry_refuses_a_contact_that_went_through(sim: Sim) -> None:
@@ -221,7 +223,7 @@ def test_stop_ends_the_contacts_passage_so_later_mailings_are_never_sent(sim: Si
     assert 3600_000 <= first["stopped"] - first["subscribed"] < 3660_000  # the clock runs
     assert "stopped" not in second
     sent = [(r["campaignSubscriptionId"], r["campaignMailing"]["name"]) for r in history(sim)]
-    assert sent == [(1, "Your cart is waiting"), (2, "Your cart is waiting")]
+    assert sent == [(SEEDED + 1, "Your cart is waiting"), (SEEDED + 2, "Your cart is waiting")]
 
 
 def test_stop_of_a_contact_never_triggered_is_refused(sim: Sim) -> None:
@@ -249,14 +251,14 @@ def test_history_shows_each_mailing_once_it_is_sent(sim: Sim) -> None:
     first = history(sim)
     assert [r["campaignMailing"]["encryptedId"] for r in first] == ["bWFpbC1jYXJ0LTE"]
     assert first[0]["opened"] is False and first[0]["clicked"] is False
-    assert first[0]["campaignSubscriptionId"] == 1
+    assert first[0]["campaignSubscriptionId"] == SEEDED + 1
     sim.advance(DAY)
     later = history(sim)
     assert [r["campaignMailing"]["name"] for r in later] == [
         "Your cart is waiting",
         "Last chance: 10% off your cart",
     ]
-    assert {r["campaignSubscriptionId"] for r in later} == {1}
+    assert {r["campaignSubscriptionId"] for r in later} == {SEEDED + 1}
     assert history(sim, "1002") == []
 
 
@@ -272,7 +274,7 @@ def test_history_pages_by_fifty(sim: Sim) -> None:
     assert len(second["campaignMailingHistories"]) == 10 and "next" not in second["paging"]
     numbers = [r["campaignSubscriptionId"] for r in first["campaignMailingHistories"]]
     numbers += [r["campaignSubscriptionId"] for r in second["campaignMailingHistories"]]
-    assert numbers == sorted(n for n in range(1, 31) for _ in range(2))
+    assert numbers == sorted(SEEDED + n for n in range(1, 31) for _ in range(2))
 
 
 def test_history_of_an_unknown_contact_is_a_404(sim: Sim) -> None:
@@ -378,7 +380,8 @@ def test_a_snapshot_round_trips_campaigns_subscriptions_and_automations(sim: Sim
     with sim.client() as api:  # numbering goes on after the restored subscriptions
         sim.advance(DAY)
         assert trigger(api).status_code == 204
-    assert [s["campaignSubscriptionId"] for s in campaign(sim, CART)["subscriptions"]] == [1, 2, 3]
+    numbers = [s["campaignSubscriptionId"] for s in campaign(sim, CART)["subscriptions"]]
+    assert numbers == [SEEDED + 1, SEEDED + 2, SEEDED + 3]
 
 
 def test_reset_removes_campaigns_and_automations(sim: Sim) -> None:

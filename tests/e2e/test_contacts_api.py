@@ -279,7 +279,6 @@ def test_search_by_email_and_by_property(sim: Sim) -> None:
 @pytest.mark.parametrize(
     ("path", "key"),
     [
-        ("mailings", "mailingHistories"),
         ("campaign-mailings", "campaignMailingHistories"),
         ("forms", "formHistories"),
     ],

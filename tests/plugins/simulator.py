@@ -72,6 +72,28 @@ class Sim:
         found: dict[str, Any] = response.json()["accounts"][0]
         return found
 
+    def freeze(self, at: str) -> None:
+        """Stop the simulated clock at an ISO instant."""
+        with self.admin() as admin:
+            response = admin.put("/clock", json={"frozenAt": at})
+        assert response.status_code == 200, response.text
+
+    def get(self, path: str, who: str = "webshop", **params: Any) -> Any:
+        """The JSON of a successful GET (a 200 is asserted)."""
+        with self.client(who) as api:
+            response = api.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def refused(self, path: str, status: int, error_type: str, **params: Any) -> str:
+        """The message of a GET refused with ``status`` and ``error_type`` (both asserted)."""
+        with self.client() as api:
+            response = api.get(path, params=params)
+        assert response.status_code == status, response.text
+        assert response.json()["errorType"] == error_type
+        message: str = response.json()["message"]
+        return message
+
     def advance(self, seconds: float) -> None:
         """Move the simulated clock forward."""
         with self.admin() as admin:
@@ -113,7 +135,7 @@ class LiveServer:
 
     def client(self, who: str = "webshop") -> httpx.Client:
         # A fresh connection per request lets gunicorn hand requests to different workers.
-        return self.server.signed(
+        return self.signed(
             *DEMO_KEYS[who],
             limits=httpx.Limits(max_keepalive_connections=0),
             event_hooks={"response": [check]},

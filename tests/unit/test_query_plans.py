@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.domain.audiences import StoredAudience
 from simulator.domain.campaigns import (
     Automation,
     Campaign,
@@ -21,13 +22,20 @@ from simulator.domain.campaigns import (
     Trigger,
 )
 from simulator.domain.forms import Form, FormField, FormResult, ResultFilter
+from simulator.domain.mailings import Interaction, Link, TrendReport
+from simulator.domain.mailings import Mailing as Content
 from simulator.domain.products import StoredProduct, Term, terms
+from simulator.domain.reports import Span
+from simulator.domain.templists import TemporaryList
 from simulator.store import Database
+from simulator.store.audiences import SqliteAudiences
 from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.contacts import SqliteContacts
 from simulator.store.forms import SqliteForms
+from simulator.store.mailings import SqliteMailings
 from simulator.store.orders import SqliteOrders
 from simulator.store.products import SqliteProducts
+from simulator.store.templists import SqliteTemporaryLists
 
 QUERIES = {
     "updates window": "SELECT id FROM contacts WHERE account_id = 1 AND listed_ms BETWEEN 1 AND 2 "
@@ -59,6 +67,13 @@ QUERIES = {
             "forms",
             "form_fields",
             "form_results",
+            "audiences",
+            "audience_members",
+            "temporary_lists",
+            "temporary_list_members",
+            "interactions",
+            "mailings",
+            "trend_reports",
         )
     },
 }
@@ -83,6 +98,19 @@ def _assert_indexed(plan: str) -> None:
     assert "USE TEMP B-TREE" not in plan, plan
 
 
+def _account_with_contacts(conn: sqlite3.Connection, count: int = 20) -> list[int]:
+    """Account 1 with ``count`` contacts, each with an ID ``v<id>`` in field ``f``."""
+    conn.execute(
+        "INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
+        "VALUES (1, 'a', '[]', '[]', '{}')"
+    )
+    contacts = SqliteContacts(conn, 1)
+    people = [contacts.create(0).id for _ in range(count)]
+    for person in people:
+        contacts.set_external_id(person, "f", f"v{person}")
+    return people
+
+
 # The statements the repositories really run (captured as SQLite runs them, values inlined).
 REPO_CALLS: dict[str, Callable[[sqlite3.Connection], object]] = {
     "product search": lambda c: SqliteProducts(c, 1).matching(
@@ -99,8 +127,7 @@ REPO_CALLS: dict[str, Callable[[sqlite3.Connection], object]] = {
 def test_repository_lookup_uses_an_index(tmp_path: Path, name: str) -> None:
     db = Database(str(tmp_path / "plan.db"))
     with db.write() as conn:
-        conn.execute("INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
-                     "VALUES (1, 'a', '[]', '[]', '{}')")  # fmt: skip
+        _account_with_contacts(conn, 0)
         repo = SqliteProducts(conn, 1)
         for n in range(50):  # a catalogue, so the planner has rows to weigh
             color = "red" if n % 2 else "blue"
@@ -149,10 +176,7 @@ CAMPAIGN_CALLS: dict[str, Callable[[SqliteCampaigns], object]] = {
 def test_campaign_query_uses_an_index(tmp_path: Path, name: str) -> None:
     db = Database(str(tmp_path / "plan.db"))
     with db.write() as conn:
-        conn.execute("INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
-                     "VALUES (1, 'a', '[]', '[]', '{}')")  # fmt: skip
-        contacts = SqliteContacts(conn, 1)
-        people = [contacts.create(0).id for _ in range(20)]
+        people = _account_with_contacts(conn)
         repo = SqliteCampaigns(conn, 1)
         for n in range(20):  # campaigns, passages and entries, so the planner has rows to weigh
             mailings = [Mailing(f"M-{n}-{m}", "m", "EMAIL", m * 1000) for m in range(3)]
@@ -193,10 +217,7 @@ FORM_CALLS: dict[str, Callable[[SqliteForms], object]] = {
 def test_form_query_uses_an_index(tmp_path: Path, name: str) -> None:
     db = Database(str(tmp_path / "plan.db"))
     with db.write() as conn:
-        conn.execute("INSERT INTO accounts (id, name, id_fields, dedup_rules, lag) "
-                     "VALUES (1, 'a', '[]', '[]', '{}')")  # fmt: skip
-        contacts = SqliteContacts(conn, 1)
-        people = [contacts.create(0).id for _ in range(20)]
+        people = _account_with_contacts(conn)
         repo = SqliteForms(conn, 1)
         for n in range(20):  # forms with fields and results, so the planner has rows to weigh
             fields = tuple(FormField(f, f"f{f}", "l") for f in range(1, 4))
@@ -211,6 +232,135 @@ def test_form_query_uses_an_index(tmp_path: Path, name: str) -> None:
         FORM_CALLS[name](repo)
         conn.set_trace_callback(None)
         queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert queries, statements
+        for sql in queries:
+            _assert_indexed(_plan(conn, sql))
+
+
+# What the audience and temporary-list operations run: each call, with every statement it makes.
+GROUP_CALLS: dict[str, Callable[[sqlite3.Connection], object]] = {
+    "contacts a call names": lambda c: SqliteContacts(c, 1).by_external_ids("f", ["v1", "v2"]),
+    "audience by externalId": lambda c: SqliteAudiences(c, 1).load("A-7"),
+    "audience name in use": lambda c: SqliteAudiences(c, 1).name_taken("a-7"),
+    "audience count": lambda c: SqliteAudiences(c, 1).count(),
+    "new audience": lambda c: SqliteAudiences(c, 1).save(StoredAudience("A-n", "n", None, 0, 0)),
+    "audience removed": lambda c: SqliteAudiences(c, 1).remove(7),
+    "members added": lambda c: SqliteAudiences(c, 1).add_members(7, [1, 2]),
+    "members removed": lambda c: SqliteAudiences(c, 1).remove_members(7, [1, 2]),
+    "every member removed": lambda c: SqliteAudiences(c, 1).remove_members(7, None),
+    "snapshot of audiences": lambda c: SqliteAudiences(c, 1).every(),
+    "snapshot of an audience's members": lambda c: SqliteAudiences(c, 1).members(7),
+    "temporary list by externalId": lambda c: SqliteTemporaryLists(c, 1).load("T-7"),
+    "temporary list name in use": lambda c: SqliteTemporaryLists(c, 1).name_taken("t-7"),
+    "temporary list count": lambda c: SqliteTemporaryLists(c, 1).count(),
+    "temporary list listing": lambda c: SqliteTemporaryLists(c, 1).every(),
+    "temporary list removed": lambda c: SqliteTemporaryLists(c, 1).remove(7),
+    "snapshot of a temporary list's members": lambda c: SqliteTemporaryLists(c, 1).members(7),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GROUP_CALLS))
+def test_audience_and_temporary_list_query_uses_an_index(tmp_path: Path, name: str) -> None:
+    db = Database(str(tmp_path / "plan.db"))
+    with db.write() as conn:
+        people = _account_with_contacts(conn)
+        audiences, lists = SqliteAudiences(conn, 1), SqliteTemporaryLists(conn, 1)
+        for n in range(20):  # audiences and lists with members, so the planner has rows to weigh
+            audience = StoredAudience(f"A-{n}", f"a-{n}", None, 0, 0)
+            audiences.save(audience)
+            audiences.add_members(audience.id, people)
+            temporary_list = TemporaryList(f"T-{n}", f"t-{n}", "API", 0)
+            lists.add(temporary_list)
+            lists.add_members(temporary_list.id, people)
+        conn.execute("ANALYZE")
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        GROUP_CALLS[name](conn)
+        conn.set_trace_callback(None)
+        queries = [
+            s for s in statements if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+        ]
+        for sql in queries:
+            _assert_indexed(_plan(conn, sql))
+
+
+# What the mailing reports, the send action and campaign passages run: each call, with every
+# statement it makes (the deletes of a stopped passage too).
+def _span(to_ms: int = 10**12) -> Span:
+    return Span(0, to_ms)
+
+
+SENT = Interaction("M-3", 3, "sent", 5, 0, id=1)
+MAILING_CALLS: dict[str, Callable[[SqliteMailings], object]] = {
+    "mailing by encrypted id": lambda r: r.mailing("M-3"),
+    "mailings of a window": lambda r: r.scheduled_between(1, 10**12),
+    "snapshot of mailings": lambda r: r.every_mailing(False),
+    "mailings of trend reports": lambda r: r.of_trend_reports([1, 2]),
+    "new trend report": lambda r: r.add_trend_report(TrendReport(99, "t")),
+    "trend report by id": lambda r: r.has_trend_report(1),
+    "trend report page": lambda r: r.trend_reports(None, 10, 51),
+    "enabled trend reports": lambda r: r.trend_reports(True, 0, 51),
+    "mailings of a trend report": lambda r: r.mailing_count(1),
+    "who got a mailing already": lambda r: r.received("M-3", [1, 2, 3]),
+    "a stopped passage taken back": lambda r: r.remove_sends(7, ["C-1", "C-2"]),
+    "contact of a subscription": lambda r: r.subscription_contact(7, "C-1"),
+    "sent count": lambda r: r.count("M-3", "sent", _span()),
+    "report page": lambda r: r.page("M-3", "open", _span(), 10, 51),
+    "statistics rows": lambda r: r.rows("M-3", "click", _span()),
+    "one contact's opens": lambda r: r.of_contact("M-3", 0, 3, "open", _span(), 0, 51),
+    "one subscription's clicks": lambda r: r.of_contact("C-1", 7, 3, "click", _span(), 0, 51),
+    "snapshot of sends": lambda r: r.sends("M-3"),
+    "snapshot of a send": lambda r: r.of_send("M-3", 0, 3),
+    "outcome of a send": lambda r: r.outcome_of(SENT, 10**12),
+    "mailing history page": lambda r: r.history(3, 10**12, 10, 51),
+    "mailing-interaction page": lambda r: r.account_page("open", _span(), None, 10, 51),
+    "mailing-interaction page of trend reports": lambda r: r.account_page(
+        "sent", _span(), ["M-1", "M-2"], 0, 51
+    ),
+    "conversions of a mailing": lambda r: r.conversions("M-3", 10**12),
+    "contact identifiers": lambda r: r.identifiers([1, 2, 3], "f"),
+    "campaign-mailing history with outcomes": lambda r: SqliteCampaigns(r.conn, 1).sent(
+        3, 10**12, 0, 51
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAILING_CALLS))
+def test_mailing_query_uses_an_index(tmp_path: Path, name: str) -> None:
+    db = Database(str(tmp_path / "plan.db"))
+    with db.write() as conn:
+        people = _account_with_contacts(conn)
+        campaigns = SqliteCampaigns(conn, 1)
+        cm = [Mailing(f"C-{m}", "c", "EMAIL", m * 1000) for m in range(3)]
+        campaign_id = campaigns.add_campaign(CampaignSeed(Campaign("K-1", "k", True), [], cm))
+        repo = SqliteMailings(conn, 1)
+        for n in range(3):
+            repo.add_trend_report(TrendReport(n + 1, f"t{n}"))
+        links = (Link(1, "l", "https://x.example"),)
+        rows = []
+        for n in range(20):  # mailings sent to everyone, so the planner has rows to weigh
+            repo.add_mailing(Content(f"M-{n}", "m", scheduled_ms=n, trend_report=n % 3 + 1))
+            for person in people:
+                rows += [
+                    Interaction(f"M-{n}", person, "sent", n),
+                    Interaction(f"M-{n}", person, "open", n + 5),
+                    Interaction(f"M-{n}", person, "click", n + 6, link_id=1),
+                ]
+        for person in people:
+            sub = Subscription(campaign_id, person, None, [], 0)
+            campaigns.save_subscription(sub)
+            rows += [Interaction(m.encrypted_id, person, "sent", 0, sub.number) for m in cm]
+            rows += [Interaction("C-1", person, "bounce", 9, sub.number, bounce="SOFTBOUNCE")]
+        repo.add(rows)
+        repo.add_mailing(Content("C-1", "c", campaign=True, links=links))
+        conn.execute("ANALYZE")
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        MAILING_CALLS[name](repo)
+        conn.set_trace_callback(None)
+        queries = [
+            s for s in statements if s.lstrip().upper().startswith(("SELECT", "DELETE", "UPDATE"))
+        ]
         assert queries, statements
         for sql in queries:
             _assert_indexed(_plan(conn, sql))
