@@ -3,6 +3,7 @@
 pytest_plugins = [
     "pytester",
     "tests.plugins.browser",
+    "tests.plugins.coverage",
     "tests.plugins.hypothesis_profiles",
     "tests.plugins.outbox",
     "tests.plugins.simulator",

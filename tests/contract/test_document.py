@@ -63,3 +63,15 @@ def test_the_simulator_serves_the_contract_without_auth() -> None:
     response = app.test_client().get("/openapi.json")
     assert response.status_code == 200
     assert response.get_json() == contracts.document()
+
+
+def test_the_reference_statuses_are_documented_answers() -> None:
+    """x-reference-statuses (what the vendor lists; the suite must meet each) name only
+    statuses the operation documents."""
+    marked = 0
+    for item in contracts.document()["paths"].values():
+        for method, node in item.items():
+            if method in contracts.HTTP_METHODS and "x-reference-statuses" in node:
+                marked += 1
+                assert {str(s) for s in node["x-reference-statuses"]} <= set(node["responses"])
+    assert marked == 51  # the operations whose reference entry lists any status

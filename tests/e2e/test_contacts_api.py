@@ -159,6 +159,17 @@ def test_anonymize_of_an_unknown_contact_is_404(sim: Sim) -> None:
         assert api.put("/contact/anonymize/nope").json()["errorType"] == "CONTACT_NOT_FOUND"
 
 
+def test_an_id_no_contact_can_have_is_an_invalid_parameter(sim: Sim) -> None:
+    before = sim.snapshot()
+    with sim.client() as api:
+        anonymize = api.put(f"/contact/anonymize/{'9' * 256}")
+        read = api.get(f"/contact/{'9' * 256}")
+    for response in (anonymize, read):
+        assert response.status_code == 400 and response.json()["errorType"] == "INVALID_PARAMS"
+        assert "externalId" in response.json()["message"]
+    assert sim.snapshot() == before
+
+
 @pytest.mark.parametrize(
     ("properties", "needle"),
     [

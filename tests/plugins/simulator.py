@@ -19,6 +19,7 @@ from simulator.pytest_plugin import Server
 from simulator.pytest_plugin import serving as plugin_serving
 from simulator.state import State
 from simulator.store import Database
+from tests.plugins.coverage import record
 
 DEMO_KEYS = {
     "webshop": ("demo-webshop", "demo-webshop-secret"),
@@ -53,13 +54,18 @@ class Sim:
             transport=self.transport,
             base_url=HOST + prefix,
             auth=OAuth1Auth(key, secret),
-            event_hooks={"response": [check]} if checked else {},
+            event_hooks={"response": [record, check] if checked else [record]},
             headers=JSON,
         )
 
     def raw(self) -> httpx.Client:
         """No signature, no contract check: for refusals."""
-        return httpx.Client(transport=self.transport, base_url=HOST, headers=JSON)
+        return httpx.Client(
+            transport=self.transport,
+            base_url=HOST,
+            headers=JSON,
+            event_hooks={"response": [record]},
+        )
 
     def admin(self) -> httpx.Client:
         return httpx.Client(transport=self.transport, base_url=HOST + "/__admin")
@@ -131,7 +137,9 @@ class LiveServer:
 
     def signed(self, key: str, secret: str, **options: Any) -> httpx.Client:
         """A client signed with any Key, without the contract check."""
-        return self.server.signed(key, secret, **options)
+        hooks = options.pop("event_hooks", {})
+        hooks["response"] = [record, *hooks.get("response", [])]
+        return self.server.signed(key, secret, event_hooks=hooks, **options)
 
     def client(self, who: str = "webshop") -> httpx.Client:
         # A fresh connection per request lets gunicorn hand requests to different workers.
