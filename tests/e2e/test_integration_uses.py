@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ DAY = 24 * 3600
 CART_TRIGGER = "dHJpZ2dlci1jYXJ0"  # the demo's "cart left behind" trigger (two mailings)
 WELCOME_CODE = "bc0a8795-4f1e-4a6b-8d2c-7e3f9a5b1c20"
 SIGNUP_FORM = 3101
+WINTER = "bWFpbC13aW50ZXItc2FsZQ"  # the demo's mailing not sent yet
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +181,50 @@ def test_conversions(api: httpx.Client, admin: AdminClient) -> None:
     assert unknown.status_code == 400 and unknown.json()["errorType"] == "PRODUCT_NOTFOUND"
     kept = [c for c in snapshot(admin)["conversions"] if c["mailplusId"] == mpid]
     assert len(kept) == 1 and kept[0]["value"] == 4990 and kept[0]["products"] == ["P-101"]
+
+
+def pages(api: httpx.Client, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    """Every row of a paged list, following paging.after as a connector does."""
+    found: list[dict[str, Any]] = []
+    params = {"pageSize": 7, **params}
+    while True:
+        page = api.get(path, params=params).json()
+        found += page[key]
+        if "next" not in page["paging"]:
+            return found
+        params["after"] = page["paging"]["after"]
+
+
+def test_reports(api: httpx.Client, admin: AdminClient) -> None:
+    people = [f"w-r-{i}" for i in range(30)]
+    for person in people:
+        body = contact(person, email=f"{person}@example.com")
+        assert api.post("/contact", json=body).status_code == 204
+    started = admin.clock()["now"]
+    rates = {"hardBounce": 0.1, "softBounce": 0.1, "open": 0.6, "click": 0.3}
+    sent = admin.send_mailing(WINTER, {"account": "demo", "contacts": people, "rates": rates})
+    assert sent["sent"] == 30 and sent["skipped"] == 0
+    admin.advance_clock(8 * DAY)  # every open and click has happened by now
+    stats = api.get(f"/mailing/{WINTER}/statistics").json()
+    bounced = stats["hardbounceCount"] + stats["softbounceCount"]
+    assert stats["sentCount"] == 30 == stats["acceptedCount"] + bounced
+    assert (stats["hardbounceCount"], stats["softbounceCount"]) == (
+        sent["hardBounces"],
+        sent["softBounces"],
+    )
+    assert stats["clickCount"] <= stats["openCount"] <= stats["acceptedCount"]
+    recipients = pages(api, f"/mailing/{WINTER}/recipients", "recipients")
+    assert sorted(r["contactIdentifier"]["externalId"] for r in recipients) == sorted(people)
+    bounces = pages(api, f"/mailing/{WINTER}/bounces", "bounces")
+    assert len(bounces) == bounced
+    window = {"fromDate": started, "toDate": admin.clock()["now"], "pageSize": 1000}
+    listed = api.get("/contact/bounces/list", params=window).json()["bounces"]
+    assert {b["contact"]["externalId"] for b in listed if b["encryptedActId"] == WINTER} == {
+        b["contactIdentifier"]["externalId"] for b in bounces
+    }
+    opened = pages(api, "/mailing-interaction/opened", "interactions", **window)
+    mine = [o for o in opened if o["encryptedMailingId"] == WINTER]
+    assert len(mine) == len(pages(api, f"/mailing/{WINTER}/opens", "opens"))
+    someone = recipients[0]["contactIdentifier"]["externalId"]
+    history = api.get(f"/contact/{someone}/mailings").json()["mailingHistories"]
+    assert WINTER in {h["mailing"]["encryptedId"] for h in history}
