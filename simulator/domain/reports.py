@@ -21,7 +21,7 @@ mailing; ``notRetainedAfterBounceCount`` counts the hard bounces.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,8 +79,7 @@ class ReportRepo(MailingRepo, Protocol):
     """What the reports read, for one account."""
 
     def scheduled_between(self, from_ms: int, to_ms: int) -> list[Mailing]: ...
-    def count(self, mailing: str, kind: str, span: Span) -> int: ...
-    def rows(self, mailing: str, kind: str, span: Span) -> list[Interaction]: ...
+    def tally(self, mailing: str, now_ms: int) -> Tally: ...
     def page(
         self, mailing: str, kind: str, span: Span, offset: int, limit: int
     ) -> list[Interaction]: ...
@@ -118,7 +117,7 @@ def mailing_view(repo: ReportRepo, mailing: Mailing, now_ms: int) -> dict[str, A
         "name": mailing.name,
         "scheduledStartDate": iso_utc(mailing.scheduled_ms),
         "type": mailing.type,
-        "sentCount": repo.count(mailing.encrypted_id, "sent", Span.upto(now_ms)),
+        "sentCount": repo.tally(mailing.encrypted_id, now_ms).sent,
     }
     if mailing.archive_link is not None:
         out["archiveLink"] = mailing.archive_link
@@ -179,39 +178,83 @@ def details(repo: ReportRepo, encrypted_id: str, now_ms: int) -> dict[str, Any]:
     }
 
 
-def _recipients_who(rows: list[Interaction], links: set[int] | None = None) -> int:
-    return len(
-        {(r.subscription, r.contact_id) for r in rows if links is None or r.link_id in links}
-    )
+LINK_TYPES = ("conversion", "unsubscribe", "webshop")
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a mailing's interactions add up to by a moment: sends, bounces by type, and how
+    many recipients opened or clicked, opened, clicked, and clicked a link of each type."""
+
+    sent: int
+    hard: int
+    soft: int
+    reached: int
+    opened: int
+    clicked: int
+    clicked_type: dict[str, int]
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Tally:
+        """From counts by what each interaction counted as (see :func:`counted_as`)."""
+        return cls(
+            sent=counts.get("sent", 0),
+            hard=counts.get("HARDBOUNCE", 0),
+            soft=counts.get("SOFTBOUNCE", 0),
+            reached=counts.get("reached", 0),
+            opened=counts.get("opened", 0),
+            clicked=counts.get("clicked", 0),
+            clicked_type={t: counts.get(f"link:{t}", 0) for t in LINK_TYPES},
+        )
+
+
+def counted_as(
+    rows: list[Interaction], link_types: Mapping[str, Mapping[int, str | None]]
+) -> list[tuple[str, ...]]:
+    """What each interaction of whole sends (earliest first) counts as in its mailing's
+    statistics. Every send and every bounce counts; a recipient counts once as ``reached`` (at
+    their first open or click), once as ``opened``, once as ``clicked``, and once per type of
+    link they clicked (``link:webshop``). Counting the first moments, not the rows, lets the
+    store keep the statistics as running sums by hour (``link_types``: per mailing, link id to
+    type)."""
+    seen: set[tuple[str, int, int, str]] = set()
+    out: list[tuple[str, ...]] = []
+    for row in rows:
+        if row.kind == "sent":
+            out.append(("sent",))
+            continue
+        if row.kind == "bounce":
+            out.append((str(row.bounce),))
+            continue
+        kinds = ["reached", "opened" if row.kind == "open" else "clicked"]
+        link_type = link_types.get(row.mailing, {}).get(row.link_id or 0)
+        if row.kind == "click" and link_type in LINK_TYPES:
+            kinds.append(f"link:{link_type}")
+        send = (row.mailing, row.subscription, row.contact_id)
+        first = tuple(k for k in kinds if (*send, k) not in seen)
+        seen.update((*send, k) for k in kinds)
+        out.append(first)
+    return out
 
 
 def statistics(repo: ReportRepo, encrypted_id: str, now_ms: int) -> dict[str, Any]:
     """GET /mailing/{encryptedMailingId}/statistics, counted from what happened by now."""
     mailing = regular(repo, encrypted_id)
-    span = Span.upto(now_ms)
-    sent = repo.count(mailing.encrypted_id, "sent", span)
-    bounces = repo.rows(mailing.encrypted_id, "bounce", span)
-    hard = sum(b.bounce == "HARDBOUNCE" for b in bounces)
-    soft = len(bounces) - hard
-    opens = repo.rows(mailing.encrypted_id, "open", span)
-    clicks = repo.rows(mailing.encrypted_id, "click", span)
-
-    def typed(kind: str) -> set[int]:
-        return {link.id for link in mailing.links if link.type == kind}
-
+    tally = repo.tally(mailing.encrypted_id, now_ms)
     carts = repo.conversions(mailing.encrypted_id, now_ms)
     return {
-        "sentCount": sent,
-        "acceptedCount": sent - hard - soft,
-        "openCount": _recipients_who(opens + clicks),
-        "openRenderedCount": _recipients_who(opens),
-        "clickCount": _recipients_who(clicks),
-        "hardbounceCount": hard,
-        "softbounceCount": soft,
-        "notRetainedAfterBounceCount": hard,
-        "conversionClickCount": _recipients_who(clicks, typed("conversion")),
-        "unsubscribeCount": _recipients_who(clicks, typed("unsubscribe")),
-        "toWebshopCount": _recipients_who(clicks, typed("webshop")),
+        "sentCount": tally.sent,
+        "acceptedCount": tally.sent - tally.hard - tally.soft,
+        "openCount": tally.reached,
+        "openRenderedCount": tally.opened,
+        "clickCount": tally.clicked,
+        "hardbounceCount": tally.hard,
+        "softbounceCount": tally.soft,
+        "notRetainedAfterBounceCount": tally.hard,
+        "conversionClickCount": tally.clicked_type["conversion"],
+        "unsubscribeCount": tally.clicked_type["unsubscribe"],
+        "toWebshopCount": tally.clicked_type["webshop"],
         "shoppingcartCreatedCount": carts.created,
         "shoppingcartConvertedCount": carts.converted,
         "conversionValue": carts.value,

@@ -171,6 +171,7 @@ def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
     its settings, keys and property definitions."""
     for table in (
         "interactions",
+        "interaction_tallies",
         "mailings",
         "trend_reports",
         "audience_members",

@@ -89,9 +89,10 @@ class SqliteContacts:
             found.update(
                 (int(row[0]), str(row[1]))
                 for row in self.conn.execute(
-                    f"SELECT id, encrypted_id FROM contacts WHERE account_id = ? "
-                    f"AND id IN ({','.join('?' * len(chunk))})",
-                    (self.account_id, *chunk),
+                    # "+account_id": look each id up by key, not scan the account's contacts
+                    f"SELECT id, encrypted_id FROM contacts WHERE id IN "
+                    f"({','.join('?' * len(chunk))}) AND +account_id = ?",
+                    (*chunk, self.account_id),
                 )
             )
         return found

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from typing import Any
 
 from simulator.domain.mailings import KINDS, Interaction, Link, Mailing, Rates, TrendReport
-from simulator.domain.reports import Conversions, Span
+from simulator.domain.reports import HOUR_MS, Conversions, Span, Tally, counted_as
 
 _MAILING = "encrypted_id, campaign, name, type, scheduled_ms, trend_report, content, rates"
 _ROW = "id, mailing, subscription, contact_id, kind, at_ms, link_id, bounce"
@@ -186,11 +187,18 @@ class SqliteMailings:
 
     # ---- recording -----------------------------------------------------------------------------
     def add(self, rows: list[Interaction]) -> None:
-        """Store interactions, earliest first, so that ids follow time where times are equal."""
+        """Store interactions of whole sends, earliest first (so that ids follow time where times
+        are equal), each with what it counts as, and add those to the hourly running sums."""
         ordered = sorted(rows, key=lambda r: (r.at_ms, _RANK[r.kind], r.subscription, r.contact_id))
+        links = {
+            m: {link.id: link.type for link in found.links}
+            for m in {r.mailing for r in ordered}
+            if (found := self.mailing(m)) is not None
+        }
+        counted = counted_as(ordered, links)
         self.conn.executemany(
             "INSERT INTO interactions (account_id, mailing, subscription, contact_id, kind, "
-            "at_ms, link_id, bounce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "at_ms, link_id, bounce, counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     self.account_id,
@@ -201,10 +209,45 @@ class SqliteMailings:
                     r.at_ms,
                     r.link_id,
                     r.bounce,
+                    ",".join(what),
                 )
-                for r in ordered
+                for r, what in zip(ordered, counted, strict=True)
             ],
         )
+        self._add_to_tallies(
+            Counter(
+                (r.mailing, w, r.at_ms // HOUR_MS)
+                for r, ws in zip(ordered, counted, strict=True)
+                for w in ws
+            )
+        )
+
+    def _add_to_tallies(self, changes: Counter[tuple[str, str, int]], sign: int = 1) -> None:
+        self.conn.executemany(
+            "INSERT INTO interaction_tallies (account_id, mailing, what, hour, count) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, mailing, what, hour) "
+            "DO UPDATE SET count = count + excluded.count",
+            [(self.account_id, m, w, h, sign * n) for (m, w, h), n in changes.items()],
+        )
+
+    def tally(self, mailing: str, now_ms: int) -> Tally:
+        """A mailing's counts by now: the running sums of the hours before this one, and the
+        interactions of this hour so far (a few rows), whatever the mailing's size."""
+        hour = now_ms // HOUR_MS
+        counts: Counter[str] = Counter()
+        for what, total in self.conn.execute(
+            "SELECT what, sum(count) FROM interaction_tallies WHERE account_id = ? "
+            "AND mailing = ? AND hour < ? GROUP BY what",
+            (self.account_id, mailing, hour),
+        ):
+            counts[what] += int(total)
+        for (text,) in self.conn.execute(
+            "SELECT counted FROM interactions WHERE account_id = ? AND mailing = ? AND kind IN "
+            "('sent', 'bounce', 'open', 'click') AND at_ms BETWEEN ? AND ?",
+            (self.account_id, mailing, hour * HOUR_MS, now_ms),
+        ):
+            counts.update(w for w in text.split(",") if w)
+        return Tally.of(counts)
 
     def received(self, mailing: str, contact_ids: list[int]) -> set[int]:
         """Which of these contacts a regular mailing was sent to already."""
@@ -237,6 +280,20 @@ class SqliteMailings:
                     "AND mailing = ?",
                     (self.account_id, at_ms, contact_id, mailing),
                 )
+            taken = self.conn.execute(
+                "SELECT at_ms, counted FROM interactions WHERE account_id = ? AND mailing = ? "
+                "AND subscription = ?",
+                (self.account_id, mailing, subscription),
+            ).fetchall()
+            self._add_to_tallies(
+                Counter(
+                    (mailing, w, at_ms // HOUR_MS)
+                    for at_ms, text in taken
+                    for w in text.split(",")
+                    if w
+                ),
+                sign=-1,
+            )
             self.conn.execute(
                 "DELETE FROM interactions WHERE account_id = ? AND mailing = ? AND subscription = ?",
                 (self.account_id, mailing, subscription),
@@ -253,17 +310,6 @@ class SqliteMailings:
         return int(row[0]) if row else None
 
     # ---- reading -------------------------------------------------------------------------------
-    def count(self, mailing: str, kind: str, span: Span) -> int:
-        (count,) = self.conn.execute(
-            "SELECT count(*) FROM interactions WHERE account_id = ? AND mailing = ? AND kind = ? "
-            "AND at_ms BETWEEN ? AND ?",
-            (self.account_id, mailing, kind, span.from_ms, span.to_ms),
-        ).fetchone()
-        return int(count)
-
-    def rows(self, mailing: str, kind: str, span: Span) -> list[Interaction]:
-        return self.page(mailing, kind, span, 0, -1)
-
     def page(
         self, mailing: str, kind: str, span: Span, offset: int, limit: int
     ) -> list[Interaction]:
@@ -302,7 +348,7 @@ class SqliteMailings:
 
     def sends(self, mailing: str) -> list[Interaction]:
         """Every send of a mailing, in the order it happened (for snapshots)."""
-        return self.rows(mailing, "sent", Span(0, 2**63 - 1))
+        return self.page(mailing, "sent", Span(0, 2**63 - 1), 0, -1)
 
     def of_send(self, mailing: str, subscription: int, contact_id: int) -> list[Interaction]:
         """Everything recorded for one send, by kind and time."""
@@ -324,8 +370,10 @@ class SqliteMailings:
     def history(self, contact_id: int, now_ms: int, offset: int, limit: int) -> list[Interaction]:
         """The regular mailings sent to a contact by now, oldest first."""
         return self._rows(
-            f"SELECT {_ROW} FROM interactions WHERE contact_id = ? AND kind = 'sent' "
-            "AND subscription = 0 AND at_ms <= ? AND account_id = ? "
+            # INDEXED BY: the account's index also gives this order, but walks every send
+            f"SELECT {_ROW} FROM interactions INDEXED BY interactions_contact "
+            "WHERE contact_id = ? AND kind = 'sent' AND subscription = 0 AND at_ms <= ? "
+            "AND account_id = ? "
             "ORDER BY at_ms, id LIMIT ? OFFSET ?",
             (contact_id, now_ms, self.account_id, limit, offset),
         )
@@ -358,7 +406,8 @@ class SqliteMailings:
             chunk = contact_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for cid, enc in self.conn.execute(
-                f"SELECT id, encrypted_id FROM contacts WHERE id IN ({marks}) AND account_id = ?",
+                # "+account_id": look each id up by key, not scan the account's contacts
+                f"SELECT id, encrypted_id FROM contacts WHERE id IN ({marks}) AND +account_id = ?",
                 (*chunk, self.account_id),
             ):
                 found[cid] = {"externalId": None, "encryptedId": enc}

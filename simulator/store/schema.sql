@@ -361,7 +361,8 @@ CREATE TABLE IF NOT EXISTS interactions (
     kind         TEXT    NOT NULL,            -- sent | bounce | open | click
     at_ms        INTEGER NOT NULL,
     link_id      INTEGER,                     -- click: the link's id
-    bounce       TEXT                         -- bounce: HARDBOUNCE | SOFTBOUNCE
+    bounce       TEXT,                        -- bounce: HARDBOUNCE | SOFTBOUNCE
+    counted      TEXT    NOT NULL DEFAULT ''  -- what it counts as in statistics (domain/reports)
 );
 -- per mailing and kind by time (reports), per send (one contact's part), per contact (histories),
 -- per account and kind by time (the mailing-interaction lists)
@@ -369,6 +370,17 @@ CREATE INDEX IF NOT EXISTS interactions_mailing ON interactions (account_id, mai
 CREATE INDEX IF NOT EXISTS interactions_send ON interactions (account_id, mailing, subscription, contact_id, kind, at_ms);
 CREATE INDEX IF NOT EXISTS interactions_contact ON interactions (contact_id, kind, subscription, at_ms, id);
 CREATE INDEX IF NOT EXISTS interactions_account ON interactions (account_id, subscription, kind, at_ms, id);
+
+-- A mailing's statistics as running sums per hour of what interactions counted as: a report
+-- adds the finished hours and the current hour's few interactions, whatever the mailing's size.
+CREATE TABLE IF NOT EXISTS interaction_tallies (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    mailing    TEXT    NOT NULL,
+    what       TEXT    NOT NULL,              -- sent | HARDBOUNCE | ... | link:webshop
+    hour       INTEGER NOT NULL,              -- at_ms // 3,600,000
+    count      INTEGER NOT NULL,
+    PRIMARY KEY (account_id, mailing, what, hour)
+) WITHOUT ROWID;
 
 -- Audiences (contact groups for advertising platforms); externalId and name unique per account.
 CREATE TABLE IF NOT EXISTS audiences (
