@@ -47,3 +47,4 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/updates_page.py
+	$(BIN)/python bench/report_pages.py
