@@ -238,14 +238,22 @@ def journal(args: argparse.Namespace) -> None:
     try:
         while True:
             time.sleep(1)
-            fresh = [
-                e for e in admin.requests(**filters, pageSize=100)["requests"] if e["id"] > last
-            ]
+            fresh = _newer_than(admin, filters, last)
             if fresh:
-                last = max(e["id"] for e in fresh)
+                last = fresh[-1]["id"]
                 _show(args, fresh, lambda rows: _journal_rows(rows, "new calls"))
     except KeyboardInterrupt:
         return
+
+
+def _newer_than(admin: AdminClient, filters: dict[str, Any], last: int) -> list[dict[str, Any]]:
+    """Every entry after ``last`` that passes the filters, oldest first, however many came."""
+    found: dict[int, dict[str, Any]] = {}
+    while True:
+        page = admin.requests(**filters, newerThan=last, pageSize=1000, after=len(found))
+        found.update((e["id"], e) for e in page["requests"])  # a call meanwhile shifts a page
+        if len(page["requests"]) < 1000:
+            return [found[i] for i in sorted(found)]
 
 
 # ---- mailings ---------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ def journal_filters(params: dict[str, Any]) -> dict[str, Any]:
         filters["since_ms"] = parse_instant_ms(params["since"], name="since")
     if params.get("until"):
         filters["until_ms"] = parse_instant_ms(params["until"], name="until", end_of_day=True)
+    if params.get("newerThan") is not None:
+        filters["newer_than"] = params["newerThan"]
     return filters
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_journal_filters_and_table(server: LiveServer) -> None:
 def test_journal_follow_prints_new_calls(server: LiveServer) -> None:
     env = {**os.environ, "COLUMNS": "200"}
     follower = subprocess.Popen(
-        [*CLI, "journal", "--follow", "--path", "/contact/follow-me", "--url", server.base],
+        [*CLI, "journal", "--follow", "--path", "/contact/follow-me*", "--url", server.base],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )  # fmt: skip
     try:
@@ -117,11 +118,17 @@ def test_journal_follow_prints_new_calls(server: LiveServer) -> None:
         with server.client() as api:
             api.get("/contact/follow-me")
         time.sleep(2.5)
+        with server.signed("demo-webshop", "demo-webshop-secret") as api:
+            for n in range(250):  # more between two polls than a page of the journal holds
+                api.get(f"/contact/follow-me-{n}")
+        time.sleep(2.5)
     finally:
         follower.send_signal(signal.SIGINT)
         output, _ = follower.communicate(timeout=10)
     assert follower.returncode == 0, output
     assert "new calls" in output and "/contact/follow-me" in output
+    shown = re.findall(r"/contact/follow-me-(\d+)", output)
+    assert sorted(map(int, shown)) == list(range(250))  # each once, none missed
 
 
 def test_snapshot_export_and_load_round_trip(server: LiveServer, tmp_path: Path) -> None:
