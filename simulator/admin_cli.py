@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.admin_client import AdminClient, AdminError
+from simulator.domain.faults import EFFECTS, rule_document
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -135,21 +136,13 @@ def fault(args: argparse.Namespace) -> None:
     if args.action == "list":
         _show(args, admin.faults(), _fault_rows)
     elif args.action == "add":
-        rule: dict[str, Any] = {"effect": _effect(args)}
-        match = {k: getattr(args, k) for k in ("method", "path", "account", "label")}
-        if any(match.values()):
-            rule["match"] = {k: v for k, v in match.items() if v}
-        for option, name in (
-            ("probability", "probability"),
-            ("seed", "seed"),
-            ("first", "first"),
-            ("after", "after"),
-        ):
-            if getattr(args, option) is not None:
-                rule[name] = getattr(args, option)
-        if args.window:
-            start, _, end = args.window.partition("..")
-            rule["window"] = {"from": start, "to": end}
+        start, _, end = (args.window or "").partition("..")
+        rule = rule_document(
+            _effect(args),
+            {k: getattr(args, k) for k in ("method", "path", "account", "label")},
+            (start, end) if args.window else None,
+            **{k: getattr(args, k) for k in ("probability", "seed", "first", "after")},
+        )
         _show(args, admin.add_fault(rule), lambda f: _fault_rows([f]))
     elif args.action == "rm":
         admin.remove_fault(args.id)
@@ -367,7 +360,7 @@ def register(commands: Any) -> None:
     flt.add_argument("id", nargs="?", type=int, help="rm: the rule id")
     flt.add_argument(
         "--effect",
-        choices=["status", "rateLimit", "latency", "hang", "reset", "malformed", "lostResponse"],
+        choices=EFFECTS,
         default="status",
     )
     for name, kind in (("--status", int), ("--error-type", str), ("--message", str), ("--retry-after", int),

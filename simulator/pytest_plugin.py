@@ -45,6 +45,7 @@ from simulator.contract_check import (
     check_request,
     check_response,
 )
+from simulator.domain.faults import rule_document
 
 API = API_PREFIXES[0]
 ID_FIELD = "externalCustomerId"
@@ -157,17 +158,15 @@ class Faults:
         ``options`` are the effect's settings (status, error_type, message, retry_after, ms,
         max_ms, seconds). The rule only matches calls made with this test's account.
         """
-        match = {"account": self._account, "method": method, "path": path, "label": label}
-        rule: dict[str, Any] = {
-            "effect": {"type": effect, **{_EFFECT_NAMES.get(k, k): v for k, v in options.items()}},
-            "match": {k: v for k, v in match.items() if v is not None},
-        }
-        for name, value in (("probability", probability), ("seed", seed), ("first", first),
-                            ("after", after)):  # fmt: skip
-            if value is not None:
-                rule[name] = value
-        if window is not None:
-            rule["window"] = {"from": window[0], "to": window[1]}
+        rule = rule_document(
+            {"type": effect, **{_EFFECT_NAMES.get(k, k): v for k, v in options.items()}},
+            {"account": self._account, "method": method, "path": path, "label": label},
+            window,
+            probability=probability,
+            seed=seed,
+            first=first,
+            after=after,
+        )
         fault_id = int(self._admin.add_fault(rule)["id"])
         self._added.append(fault_id)
         return fault_id

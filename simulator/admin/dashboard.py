@@ -25,6 +25,7 @@ from simulator.admin.views import (
     journal_view,
 )
 from simulator.domain.clock import clock_from_request
+from simulator.domain.faults import EFFECTS, rule_document
 from simulator.domain.timewindows import iso_utc
 from simulator.errors import SpotlerError
 from simulator.services import services
@@ -38,7 +39,6 @@ dashboard = Blueprint("dashboard", __name__, url_prefix="/__admin")
 JOURNAL_ROWS = 100
 CONTACT_ROWS = 50
 JOURNAL_FILTERS = ("method", "path", "status", "account", "fault")
-EFFECTS = ("status", "rateLimit", "latency", "hang", "reset", "malformed", "lostResponse")
 # Form fields that hold numbers; what does not read as one goes to the contract as text and is
 # refused there with the contract's message.
 NUMBERS = {
@@ -221,18 +221,12 @@ def _frozen_at() -> str | None:
 @dashboard.post("/dashboard/faults")
 def add_fault_form() -> Response:
     def handle() -> Response:
-        effect = {"type": request.form.get("effect", "")}
-        effect.update({k: v for k in EFFECT_FIELDS if (v := _form_value(k)) is not None})
-        rule: dict[str, Any] = {"effect": effect}
-        match = {k: v for k in MATCH_FIELDS if (v := _form_value(k)) is not None}
-        if match:
-            rule["match"] = match
-        for name in ("probability", "seed", "first", "after", "description"):
-            if (value := _form_value(name)) is not None:
-                rule[name] = value
-        start, end = _form_value("windowFrom"), _form_value("windowTo")
-        if start or end:
-            rule["window"] = {"from": start, "to": end}
+        rule = rule_document(
+            {"type": request.form.get("effect", ""), **{k: _form_value(k) for k in EFFECT_FIELDS}},
+            {k: _form_value(k) for k in MATCH_FIELDS},
+            (_form_value("windowFrom"), _form_value("windowTo")),
+            **{k: _form_value(k) for k in ("probability", "seed", "first", "after", "description")},
+        )
         state = services().state
         document = _checked("addFault", rule)
         with state.db.write() as conn:

@@ -22,6 +22,24 @@ EFFECTS = ("status", "rateLimit", "latency", "hang", "reset", "malformed", "lost
 CONTRACT_KEEPING = frozenset({"latency"})
 
 
+def rule_document(
+    effect: dict[str, Any],
+    match: dict[str, Any] | None = None,
+    window: tuple[str | None, str | None] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """A fault rule as admin.yaml's ``FaultRule`` has it, from parts a CLI, a form or a test
+    gives: what is None (or an empty match value) is left out, for the contract to judge."""
+    rule: dict[str, Any] = {"effect": {k: v for k, v in effect.items() if v is not None}}
+    matched = {k: v for k, v in (match or {}).items() if v not in (None, "")}
+    if matched:
+        rule["match"] = matched
+    rule.update({k: v for k, v in options.items() if v is not None})
+    if window is not None and any(window):
+        rule["window"] = {"from": window[0], "to": window[1]}
+    return rule
+
+
 @dataclass(frozen=True)
 class Call:
     """What a fault rule can see of a call."""
