@@ -27,7 +27,7 @@ from simulator.domain.model import Account, Caller
 from simulator.domain.orders import ContactIds
 from simulator.domain.paging import Page, PageRequest
 from simulator.domain.products import ProductRepo, require_all
-from simulator.domain.timewindows import iso_utc, parse_instant_ms
+from simulator.domain.timewindows import iso_utc, seed_instant_ms
 from simulator.errors import SpotlerError
 
 MINUTE_MS = 60_000
@@ -379,12 +379,6 @@ def _seed_contact(contacts: ContactIds, account: Account, raw: dict[str, Any], w
     return contact_id
 
 
-def _moment(value: Any, default: int) -> int:
-    if value is None:
-        return default
-    return value if isinstance(value, int) else parse_instant_ms(str(value))
-
-
 def seed_campaign(
     repo: CampaignRepo, contacts: ContactIds, account: Account, raw: dict[str, Any], now_ms: int
 ) -> None:
@@ -421,7 +415,7 @@ def seed_campaign(
         )
     )
     for sub in raw.get("subscriptions", []):
-        subscribed = _moment(sub.get("subscribed"), now_ms)
+        subscribed = seed_instant_ms(sub.get("subscribed"), now_ms, name="subscribed")
         number = int(sub.get("campaignSubscriptionId", 0))
         if number and repo.has_subscription(number):
             raise SpotlerError.invalid_params(
@@ -435,7 +429,9 @@ def seed_campaign(
                 trigger=sub.get("trigger"),
                 fields=list(sub.get("campaignFields", [])),
                 subscribed_ms=subscribed,
-                stopped_ms=_moment(sub["stopped"], 0) if sub.get("stopped") is not None else None,
+                stopped_ms=seed_instant_ms(sub["stopped"], 0, name="stopped")
+                if sub.get("stopped") is not None
+                else None,
                 number=number,
             )
         )
@@ -461,7 +457,9 @@ def seed_automation(
     )
     for entry in raw.get("entries", []):
         contact_id = _seed_contact(contacts, account, entry, "automation entry")
-        repo.add_entry(automation_id, contact_id, _moment(entry.get("entered"), now_ms))
+        repo.add_entry(
+            automation_id, contact_id, seed_instant_ms(entry.get("entered"), now_ms, name="entered")
+        )
 
 
 def campaign_seed_view(

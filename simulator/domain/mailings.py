@@ -34,7 +34,7 @@ from simulator.domain import contacts as contact_rules
 from simulator.domain import properties as props
 from simulator.domain.contacts import ContactRepo, StoredContact
 from simulator.domain.model import Account
-from simulator.domain.timewindows import iso_utc, parse_instant_ms
+from simulator.domain.timewindows import iso_utc, parse_instant_ms, seed_instant_ms
 from simulator.errors import SpotlerError
 
 SECOND_MS = 1000
@@ -457,10 +457,6 @@ def stop_passage(
 # ---- fixtures and snapshots ------------------------------------------------------------------
 
 
-def _moment(value: Any, what: str) -> int:
-    return value if isinstance(value, int) else parse_instant_ms(str(value), name=what)
-
-
 def _links(raw: list[dict[str, Any]], what: str) -> tuple[Link, ...]:
     links = tuple(Link.from_json(link) for link in raw)
     ids = [link.id for link in links]
@@ -497,7 +493,9 @@ def seed_trend_report(repo: MailingRepo, raw: dict[str, Any]) -> None:
             f"fixture trend report id {raw['id']} is used twice; give each report an id of its own"
         )
     rest = {k: v for k, v in raw.items() if k not in ("id", "name", "enabled", "createDate")}
-    created = _moment(raw["createDate"], "createDate") if "createDate" in raw else None
+    created = (
+        seed_instant_ms(raw["createDate"], 0, name="createDate") if "createDate" in raw else None
+    )
     repo.add_trend_report(
         TrendReport(int(raw["id"]), raw["name"], bool(raw.get("enabled", True)), created, rest)
     )
@@ -530,10 +528,10 @@ def _recipient_rows(
     mailing: Mailing, raw: dict[str, Any], contact_id: int, subscription: int, what: str
 ) -> list[Interaction]:
     """The interactions a fixture recipient lists, checked to be something that can happen."""
-    sent = _moment(raw["sent"], "sent")
+    sent = seed_instant_ms(raw["sent"], 0, name="sent")
 
     def row(kind: str, at: Any, **extra: Any) -> Interaction:
-        at_ms = _moment(at, kind)
+        at_ms = seed_instant_ms(at, 0, name=kind)
         if at_ms < sent:
             raise SpotlerError.invalid_params(
                 f"{what}: {kind} at {iso_utc(at_ms)} comes before the mailing was sent "
@@ -588,7 +586,7 @@ def seed_mailing(
     mailing = Mailing(
         encrypted_id=raw["encryptedId"],
         campaign=False,
-        scheduled_ms=_moment(raw["scheduled"], "scheduled") if "scheduled" in raw else now_ms,
+        scheduled_ms=seed_instant_ms(raw.get("scheduled"), now_ms, name="scheduled"),
         trend_report=None if report is None else int(report),
         target_group=raw.get("targetGroup", "All contacts"),
         archive_link=raw.get("archiveLink"),

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from simulator.domain.model import Account
 from simulator.domain.paging import Page, PageRequest
-from simulator.domain.timewindows import iso_utc, parse_instant_ms
+from simulator.domain.timewindows import iso_utc, seed_instant_ms
 from simulator.domain.values import cents, flag
 from simulator.errors import SpotlerError
 
@@ -272,15 +272,11 @@ def seed(repo: ProductRepo, account: Account, raw: dict[str, Any], now_ms: int) 
         raise SpotlerError.id_not_unique(
             "product", raw["externalId"], "give every fixture product an externalId of its own"
         )
-    created = _moment(raw.get("creationDate"), now_ms)
+    created = seed_instant_ms(raw.get("creationDate"), now_ms, name="creationDate")
     product = StoredProduct(
         raw["externalId"],
         canonical(account, raw),
         created_ms=created,
-        changed_ms=_moment(raw.get("changeDate"), created),
+        changed_ms=seed_instant_ms(raw.get("changeDate"), created, name="changeDate"),
     )
     repo.save(product, terms(product))
-
-
-def _moment(value: str | None, default: int) -> int:
-    return default if value is None else parse_instant_ms(value, name="product date")

@@ -26,6 +26,14 @@ _FORM = re.compile(
 FORMAT_HINT = "use yyyy-mm-ddThh:mm:ss, optionally with Z or an offset such as +02:00"
 
 
+def seed_instant_ms(value: int | str | None, default: int, *, name: str = "date") -> int:
+    """An instant of a fixture or snapshot: epoch milliseconds, or ISO 8601 text (as
+    :func:`parse_instant_ms` reads it); ``default`` when absent."""
+    if value is None:
+        return default
+    return value if isinstance(value, int) else parse_instant_ms(str(value), name=name)
+
+
 def parse_instant_ms(value: str, *, name: str = "date", end_of_day: bool = False) -> int:
     """Epoch milliseconds of an ISO-8601-like value; a bad value raises INVALID_PARAMS."""
     match = _FORM.match(value.strip())
