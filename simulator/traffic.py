@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import struct
 import time
-from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -111,21 +110,24 @@ def _take_effect(rule: FaultRule, number: int) -> None:
         g.lost_response = True
 
 
-def _reset(environ: dict[str, Any]) -> bool:
-    """Close the client's connection with a TCP reset; False when the server keeps no socket."""
-    sock = environ.get("gunicorn.socket")
-    if not isinstance(sock, socket.socket):
-        return False
+def _socket() -> socket.socket | None:
+    sock = request.environ.get("gunicorn.socket")
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close the client's connection with a TCP reset."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-    return True
 
 
 def _drop(response: Response) -> Response:
-    if _reset(request.environ):
+    """Mark the answer to be dropped: the connection is reset once the journal has the call, so
+    whoever sees the reset finds it there."""
+    if _socket() is not None:
         g.dropped = True
         return Response(status=500)  # never reaches the client: the connection is gone
     # In-process servers have no socket to reset: say so instead of pretending.
@@ -159,6 +161,8 @@ def _finish(response: Response) -> Response:
     if getattr(g, "lost_response", False) and response.status_code < 400:
         response = _drop(response)
     _record(response)
+    if getattr(g, "dropped", False) and (sock := _socket()) is not None:
+        _reset(sock)
     return response
 
 
