@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format clean bench demo
+.PHONY: install run test lint format clean bench demo fuzz
 
 install: $(STAMP)
 
@@ -44,6 +44,13 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Longer runs than make test: every hypothesis property with the fuzz profile (2,000 examples)
+# and the contract tests with 300 fresh examples per operation and longer linked sequences.
+fuzz: $(STAMP) $(CHROMIUM)
+	HYPOTHESIS_PROFILE=fuzz CONTRACT_EXAMPLES=300 $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/property tests/client/test_poller.py tests/client/test_retry_policy.py \
+		tests/contract/test_schemathesis.py -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/updates_page.py
