@@ -37,6 +37,7 @@ class StoredConversion:
 
 class ConversionRepo(Protocol):
     def add(self, conversion: StoredConversion) -> None: ...
+    def has_mailing(self, encrypted_id: str) -> bool: ...
 
 
 def mailplus_id(mailing: str, contact_encrypted_id: str) -> str:
@@ -93,6 +94,15 @@ def record(
 ) -> None:
     """POST /conversion: store the conversion, attributed when the mpid says to whom."""
     date_ms = moment_ms(body["interactionDate"], name="interaction date")
+    found = attribution(body["mailplusId"])
+    if found is not None and not repo.has_mailing(found[0]):
+        raise SpotlerError(
+            400,
+            "MAILING_NOTFOUND",
+            f"the mailplusId names mailing {found[0]!r}, which this account does not have "
+            f"(the reference's 'Activity not found'): send the mpid of a link of one of its "
+            f"mailings (GET /mailing lists them)",
+        )
     require_all(products, list(body.get("products") or []))
     repo.add(_conversion(contacts, body, date_ms, now_ms))
 

@@ -47,6 +47,14 @@ class SqliteConversions:
         )
         conversion.id = int(cursor.lastrowid or 0)
 
+    def has_mailing(self, encrypted_id: str) -> bool:
+        """Whether the account has this mailing (regular or of a campaign)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM mailings WHERE account_id = ? AND encrypted_id = ?",
+            (self.account_id, encrypted_id),
+        ).fetchone()
+        return row is not None
+
     def every(self) -> list[StoredConversion]:
         """Every conversion of the account, oldest first (for snapshots)."""
         rows = self.conn.execute(

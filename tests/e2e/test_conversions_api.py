@@ -68,7 +68,8 @@ def test_an_mpid_of_a_simulated_mailing_attributes_the_conversion(sim: Sim) -> N
 def test_an_mpid_naming_a_contact_the_account_does_not_have_is_refused(sim: Sim) -> None:
     with sim.client() as api:
         refused = api.post(
-            "/conversion", json=conversion(mailplusId=mailplus_id("m-1", "no-such-contact"))
+            "/conversion",
+            json=conversion(mailplusId=mailplus_id("demo-mailing-1", "no-such-contact")),
         )
     assert refused.status_code == 400
     assert refused.json()["errorType"] == "CONTACT_NOT_FOUND"
@@ -76,11 +77,21 @@ def test_an_mpid_naming_a_contact_the_account_does_not_have_is_refused(sim: Sim)
     assert stored(sim) == []
 
 
+def test_an_mpid_naming_a_mailing_the_account_does_not_have_is_refused(sim: Sim) -> None:
+    """The reference's "Activity not found": the mailing the link came from is unknown."""
+    with sim.client() as api:
+        refused = api.post("/conversion", json=conversion(mailplusId=anna_mpid(sim, "m-404")))
+    assert refused.status_code == 400 and refused.json()["errorType"] == "MAILING_NOTFOUND"
+    assert "'m-404'" in refused.json()["message"] and "GET /mailing" in refused.json()["message"]
+    assert stored(sim) == []
+
+
 def test_an_mpid_of_another_accounts_contact_is_refused(sim: Sim) -> None:
     mpid = anna_mpid(sim)
     with sim.client("shared-webshop") as other:
         refused = other.post("/conversion", json=conversion(mailplusId=mpid))
-    assert refused.json()["errorType"] == "CONTACT_NOT_FOUND"
+    # neither the mailing nor the contact it names is this account's: the mailing is met first
+    assert refused.status_code == 400 and refused.json()["errorType"] == "MAILING_NOTFOUND"
 
 
 def test_an_unknown_product_is_refused(sim: Sim) -> None:
