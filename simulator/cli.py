@@ -140,6 +140,7 @@ def serve_command(args: argparse.Namespace) -> int:
             f"spotler-sim serving the Spotler REST API at [bold]{base}{API_PREFIXES[0]}/[/bold]"
         )
         console.print(f"  also at {base}{API_PREFIXES[1]}/ ; contract at {base}/openapi.json")
+        console.print("  answers in XML unless a call sends Accept: application/json, as Spotler")
         access = "with --admin-token" if config.admin_token else "loopback only"
         console.print(
             f"  dashboard and admin API at [bold]{base}/__admin/[/bold] ({access}); "

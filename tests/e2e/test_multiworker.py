@@ -20,6 +20,7 @@ def test_the_banner_prints_the_base_url_and_the_demo_credentials(live_server: Li
     ):
         assert key in banner and secret in banner
     assert "crmCustomerId" in banner
+    assert "Accept: application/json" in banner  # the one header that changes every answer
     assert "dashboard and admin API at" in banner and "/__admin/ (loopback only)" in banner
 
 
