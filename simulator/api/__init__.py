@@ -135,8 +135,10 @@ def contact_repo(*, write: bool) -> Iterator[tuple[SqliteContacts, int]]:
         yield SqliteContacts(conn, g.caller.account.id), now
 
 
-def page_request() -> PageRequest:
-    return PageRequest(after=g.params.get("after", 0), size=g.params.get("pageSize", 1000))
+def page_request(default_size: int = 1000) -> PageRequest:
+    """The page a list call asks for: ``after`` and ``pageSize`` (``default_size`` without it;
+    the contact histories page by 50)."""
+    return PageRequest(after=g.params.get("after", 0), size=g.params.get("pageSize", default_size))
 
 
 def no_content() -> Response:

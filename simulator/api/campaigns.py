@@ -7,9 +7,9 @@ import sqlite3
 
 from flask import Response, g
 
-from simulator.api import answer, no_content, operation, paged, reading, transaction
+from simulator.api import answer, no_content, operation, page_request, paged, reading, transaction
 from simulator.domain import campaigns, mailings
-from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
+from simulator.domain.paging import HISTORY_PAGE_SIZE
 from simulator.store.campaigns import SqliteCampaigns
 from simulator.store.contacts import SqliteContacts
 from simulator.store.mailings import SqliteMailings
@@ -71,7 +71,7 @@ def trigger_automation(**_: str) -> Response:
 
 @operation("getCampaignMailingHistory")
 def campaign_mailing_history(**_: str) -> Response:
-    request_page = PageRequest(after=g.params.get("after", 0), size=HISTORY_PAGE_SIZE)
+    request_page = page_request(HISTORY_PAGE_SIZE)
     with transaction(write=False) as (conn, now):
         items, page = campaigns.history(
             *_repos(conn), g.caller, g.params["externalId"], request_page, now

@@ -7,9 +7,9 @@ import sqlite3
 
 from flask import Response, g
 
-from simulator.api import answer, operation, paged, reading, transaction
+from simulator.api import answer, operation, page_request, paged, reading, transaction
 from simulator.domain import forms
-from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
+from simulator.domain.paging import HISTORY_PAGE_SIZE
 from simulator.store.contacts import SqliteContacts
 from simulator.store.forms import SqliteForms
 
@@ -87,8 +87,7 @@ def form_result(**_: str) -> Response:
 
 @operation("getFormHistory")
 def form_history(**_: str) -> Response:
-    size = g.params.get("pageSize", HISTORY_PAGE_SIZE)
-    request_page = PageRequest(after=g.params.get("after", 0), size=size)
+    request_page = page_request(HISTORY_PAGE_SIZE)
     with reading() as conn:
         items, page = forms.history(*_repos(conn), g.caller, g.params["externalId"], request_page)
     return paged(items, page, "formHistories")

@@ -7,7 +7,7 @@ from flask import Response, g
 
 from simulator.api import answer, operation, page_request, paged, transaction
 from simulator.domain import reports
-from simulator.domain.paging import HISTORY_PAGE_SIZE, PageRequest
+from simulator.domain.paging import HISTORY_PAGE_SIZE
 from simulator.domain.timewindows import Window
 from simulator.store.contacts import SqliteContacts
 from simulator.store.mailings import SqliteMailings
@@ -98,7 +98,7 @@ def mailing_contact_clicks(**_: str) -> Response:
 
 @operation("getMailingHistory")
 def mailing_history(**_: str) -> Response:
-    request_page = PageRequest(after=g.params.get("after", 0), size=HISTORY_PAGE_SIZE)
+    request_page = page_request(HISTORY_PAGE_SIZE)
     account_id = g.caller.account.id
     with transaction(write=False) as (conn, now):
         items, page = reports.history(
