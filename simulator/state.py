@@ -206,8 +206,10 @@ class State:
     def snapshot(self, conn: sqlite3.Connection, account: Account) -> dict[str, Any]:
         """An account as a fixture document entry; loading it gives back the same account."""
         repo = SqliteContacts(conn, account.id)
+        everyone = repo.every()
+        encrypted = {contact.id: contact.encrypted_id for contact in everyone}
         contacts_out = []
-        for contact in repo.every():
+        for contact in everyone:
             seed: dict[str, Any] = {
                 "ids": dict(sorted(contact.ids.items())),
                 "properties": {
@@ -232,18 +234,18 @@ class State:
             if bounce.mailing:
                 entry["mailing"] = bounce.mailing
             bounces_out.append(entry)
-        campaign_part = self._campaigns(conn, account, repo)
+        campaign_part = self._campaigns(conn, account, encrypted)
         return {
             **self.account_settings(conn, account),
             "properties": [p.to_json() for p in account.properties],
             "productProperties": [{"name": name} for name in account.product_properties],
             "contacts": contacts_out,
             "bounces": bounces_out,
-            **self._commerce(conn, account, repo),
+            **self._commerce(conn, account, encrypted),
             **campaign_part,
-            **self._mailings(conn, account, repo, campaign_part["campaigns"]),
-            "forms": self._forms(conn, account, repo),
-            **self._groups(conn, account, repo),
+            **self._mailings(conn, account, encrypted, campaign_part["campaigns"]),
+            "forms": self._forms(conn, account, encrypted),
+            **self._groups(conn, account, encrypted),
         }
 
     @staticmethod
@@ -268,15 +270,13 @@ class State:
     def _mailings(
         conn: sqlite3.Connection,
         account: Account,
-        contact_repo: SqliteContacts,
+        encrypted: dict[int, str],
         campaigns_out: list[dict[str, Any]],
     ) -> dict[str, list[dict[str, Any]]]:
         """The trend reports and regular mailings of an account with their recipients; the
         content and recipients of each campaign mailing go into its entry of ``campaigns_out``."""
         repo = SqliteMailings(conn, account.id)
         regular = repo.every_mailing(campaign=False)
-        contact_ids = [s.contact_id for m in regular for s in repo.sends(m.encrypted_id)]
-        encrypted = contact_repo.encrypted_ids(contact_ids)
         for campaign in campaigns_out:
             for entry in campaign["mailings"]:
                 found = repo.mailing(entry["encryptedId"])
@@ -289,28 +289,21 @@ class State:
 
     @staticmethod
     def _forms(
-        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
     ) -> list[dict[str, Any]]:
         """The forms of an account with their results, as a fixture holds them."""
         every_form = SqliteForms(conn, account.id).every_form()
-        contact_ids = [
-            r.contact_id for _f, rs in every_form for r in rs if r.contact_id is not None
-        ]
-        encrypted = contact_repo.encrypted_ids(contact_ids)
         return [forms.form_seed_view(form, rs, encrypted) for form, rs in every_form]
 
     @staticmethod
     def _groups(
-        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The audiences and temporary lists of an account with their members."""
         audience_repo = SqliteAudiences(conn, account.id)
         list_repo = SqliteTemporaryLists(conn, account.id)
         every_audience = [(a, audience_repo.members(a.id)) for a in audience_repo.every()]
         every_list = [(t, list_repo.members(t.id)) for t in list_repo.every()]
-        encrypted = contact_repo.encrypted_ids(
-            [c for _a, ms in every_audience for c in ms] + [c for _t, ms in every_list for c in ms]
-        )
         return {
             "audiences": [
                 audiences.seed_view(a, [encrypted[c] for c in ms]) for a, ms in every_audience
@@ -322,12 +315,11 @@ class State:
 
     @staticmethod
     def _commerce(
-        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The products, orders and conversions of an account, as a fixture holds them."""
         order_rows = SqliteOrders(conn, account.id).every()
         conversion_rows = SqliteConversions(conn, account.id).every()
-        encrypted = contact_repo.encrypted_ids([o.contact_id for o in order_rows])
         return {
             "products": [products.view(p) for p in SqliteProducts(conn, account.id).every()],
             "orders": [orders.seed_view(o, encrypted[o.contact_id]) for o in order_rows],
@@ -336,15 +328,12 @@ class State:
 
     @staticmethod
     def _campaigns(
-        conn: sqlite3.Connection, account: Account, contact_repo: SqliteContacts
+        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The campaigns and automations of an account with who went through them."""
         repo = SqliteCampaigns(conn, account.id)
         every_campaign = repo.every_campaign()
         every_automation = repo.every_automation()
-        contact_ids = [s.contact_id for _c, subs in every_campaign for s in subs]
-        contact_ids += [c for _a, entries in every_automation for c, _at in entries]
-        encrypted = contact_repo.encrypted_ids(contact_ids)
         return {
             "campaigns": [
                 campaigns.campaign_seed_view(seed, subs, encrypted) for seed, subs in every_campaign
