@@ -22,9 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from simulator.domain.contacts import ContactRepo, find
+from simulator.domain.contacts import ContactIds, ContactRepo, find, named_contact, seeded_contact
 from simulator.domain.model import Account, Caller
-from simulator.domain.orders import ContactIds
 from simulator.domain.paging import Page, PageRequest
 from simulator.domain.products import ProductRepo, require_all
 from simulator.domain.timewindows import iso_utc, seed_instant_ms
@@ -135,13 +134,6 @@ def _campaign_not_found(encrypted_id: str) -> SpotlerError:
     )
 
 
-def _contact(contacts: ContactIds, caller: Caller, external_id: str) -> int:
-    contact_id = contacts.by_external_id(caller.id_field, external_id)
-    if contact_id is None:
-        raise SpotlerError.contact_not_found(caller.id_field, external_id, status=400)
-    return contact_id
-
-
 # ---- campaigns -------------------------------------------------------------------------------
 
 
@@ -217,7 +209,7 @@ def trigger(
             f"/campaign/list), not the campaign's",
         )
     external_id = body["externalContactId"]
-    contact_id = _contact(contacts, caller, external_id)
+    contact_id = named_contact(contacts, caller.id_field, external_id, status=400)
     fields = _fields(products, body.get("campaignFields", []))
     if not campaign.active:
         raise _state(
@@ -261,7 +253,7 @@ def stop(
     if campaign is None:
         raise _campaign_not_found(encrypted_campaign_id)
     external_id = body["externalContactId"]
-    contact_id = _contact(contacts, caller, external_id)
+    contact_id = named_contact(contacts, caller.id_field, external_id, status=400)
     current = repo.latest_subscription(campaign.id, contact_id)
     if current is None:
         raise _state(
@@ -362,23 +354,6 @@ def trigger_automation(
 # ---- fixtures and snapshots ------------------------------------------------------------------
 
 
-def _seed_contact(contacts: ContactIds, account: Account, raw: dict[str, Any], what: str) -> int:
-    """The contact a fixture entry names, by contactEncryptedId or by externalContactId."""
-    if "contactEncryptedId" in raw:
-        contact_id = contacts.by_encrypted_id(raw["contactEncryptedId"])
-        named = f"contactEncryptedId {raw['contactEncryptedId']!r}"
-    else:
-        field_name = raw.get("idField", account.id_fields[0])
-        contact_id = contacts.by_external_id(field_name, raw["externalContactId"])
-        named = f"{field_name} = {raw['externalContactId']!r}"
-    if contact_id is None:
-        raise SpotlerError.invalid_params(
-            f"fixture {what} names the contact with {named}, which the account does not have: "
-            f"add the contact first"
-        )
-    return contact_id
-
-
 def seed_campaign(
     repo: CampaignRepo, contacts: ContactIds, account: Account, raw: dict[str, Any], now_ms: int
 ) -> None:
@@ -425,7 +400,7 @@ def seed_campaign(
         repo.save_subscription(
             Subscription(
                 campaign_id=campaign_id,
-                contact_id=_seed_contact(contacts, account, sub, "campaign subscription"),
+                contact_id=seeded_contact(contacts, account, sub, "fixture campaign subscription"),
                 trigger=sub.get("trigger"),
                 fields=list(sub.get("campaignFields", [])),
                 subscribed_ms=subscribed,
@@ -456,7 +431,7 @@ def seed_automation(
         )
     )
     for entry in raw.get("entries", []):
-        contact_id = _seed_contact(contacts, account, entry, "automation entry")
+        contact_id = seeded_contact(contacts, account, entry, "fixture automation entry")
         repo.add_entry(
             automation_id, contact_id, seed_instant_ms(entry.get("entered"), now_ms, name="entered")
         )

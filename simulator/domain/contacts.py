@@ -100,6 +100,44 @@ def view(
     }
 
 
+class ContactIds(Protocol):
+    """Finding a contact another resource names: by its value in an ID field, or encryptedId."""
+
+    def by_external_id(self, field: str, value: str) -> int | None: ...
+    def by_encrypted_id(self, encrypted_id: str) -> int | None: ...
+
+
+def named_contact(contacts: ContactIds, field: str, external_id: str, *, status: int = 404) -> int:
+    """The contact a call names by its value in ``field``; CONTACT_NOT_FOUND (with ``status``:
+    400 where the reference lists it among a write's bad parameters) when there is none."""
+    contact_id = contacts.by_external_id(field, external_id)
+    if contact_id is None:
+        raise SpotlerError.contact_not_found(field, external_id, status=status)
+    return contact_id
+
+
+def seeded_contact(contacts: ContactIds, account: Account, raw: dict[str, Any], what: str) -> int:
+    """The contact a fixture or snapshot entry names: ``contactEncryptedId``, or
+    ``externalContactId`` in ``idField`` (the account's first ID field when absent)."""
+    if "contactEncryptedId" in raw:
+        contact_id = contacts.by_encrypted_id(raw["contactEncryptedId"])
+        named = f"contactEncryptedId {raw['contactEncryptedId']!r}"
+    elif "externalContactId" in raw:
+        field_name = raw.get("idField", account.id_fields[0])
+        contact_id = contacts.by_external_id(field_name, raw["externalContactId"])
+        named = f"{field_name} = {raw['externalContactId']!r}"
+    else:
+        raise SpotlerError.invalid_params(
+            f"{what}: name the contact by contactEncryptedId or externalContactId"
+        )
+    if contact_id is None:
+        raise SpotlerError.invalid_params(
+            f"{what} names the contact with {named}, which the account does not have: add the "
+            f"contact first"
+        )
+    return contact_id
+
+
 def find(repo: ContactRepo, caller: Caller, external_id: str) -> StoredContact:
     contact_id = repo.by_external_id(caller.id_field, external_id)
     contact = repo.load(contact_id) if contact_id is not None else None

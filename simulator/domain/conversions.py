@@ -13,7 +13,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from simulator.domain.orders import ContactIds
+from simulator.domain.contacts import ContactIds
 from simulator.domain.products import ProductRepo, require_all
 from simulator.domain.timewindows import iso_utc, parse_instant_ms
 from simulator.domain.values import moment_ms, optional_cents

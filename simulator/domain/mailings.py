@@ -501,29 +501,6 @@ def seed_trend_report(repo: MailingRepo, raw: dict[str, Any]) -> None:
     )
 
 
-def _recipient_contact(
-    contacts: Recipients, account: Account, raw: dict[str, Any], what: str
-) -> int:
-    if "contactEncryptedId" in raw:
-        contact_id = contacts.by_encrypted_id(raw["contactEncryptedId"])
-        named = f"contactEncryptedId {raw['contactEncryptedId']!r}"
-    elif "externalContactId" in raw:
-        field_name = raw.get("idField", account.id_fields[0])
-        contact_id = contacts.by_external_id(field_name, raw["externalContactId"])
-        named = f"{field_name} = {raw['externalContactId']!r}"
-    else:
-        raise SpotlerError.invalid_params(
-            f"{what}: a recipient of a regular mailing is named by contactEncryptedId or "
-            f"externalContactId"
-        )
-    if contact_id is None:
-        raise SpotlerError.invalid_params(
-            f"{what} names the contact with {named}, which the account does not have: add the "
-            f"contact first"
-        )
-    return contact_id
-
-
 def _recipient_rows(
     mailing: Mailing, raw: dict[str, Any], contact_id: int, subscription: int, what: str
 ) -> list[Interaction]:
@@ -597,7 +574,7 @@ def seed_mailing(
     seen: set[int] = set()
     for n, recipient in enumerate(raw.get("recipients", [])):
         where = f"{what}, recipient {n}"
-        contact_id = _recipient_contact(contacts, account, recipient, where)
+        contact_id = contact_rules.seeded_contact(contacts, account, recipient, where)
         if contact_id in seen:
             raise SpotlerError.invalid_params(
                 f"{where}: the contact is listed twice; a mailing reaches a recipient once"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from simulator.domain.contacts import ContactIds, named_contact, seeded_contact
 from simulator.domain.model import Account, Caller
 from simulator.domain.products import ProductRepo, require_all
 from simulator.domain.timewindows import iso_utc, parse_instant_ms
@@ -42,20 +43,6 @@ class OrderRepo(Protocol):
     def remove(self, external_id: str) -> bool: ...
 
 
-class ContactIds(Protocol):
-    """Finding the contact an order names."""
-
-    def by_external_id(self, field: str, value: str) -> int | None: ...
-    def by_encrypted_id(self, encrypted_id: str) -> int | None: ...
-
-
-def _contact(contacts: ContactIds, field: str, external_id: str) -> int:
-    contact_id = contacts.by_external_id(field, external_id)
-    if contact_id is None:
-        raise SpotlerError.contact_not_found(field, external_id, status=400)
-    return contact_id
-
-
 def _order(
     contacts: ContactIds,
     products: ProductRepo,
@@ -66,7 +53,7 @@ def _order(
 ) -> StoredOrder:
     """The order a request describes, once everything it names is found."""
     date_ms = moment_ms(incoming["date"], name="order date")
-    contact_id = _contact(contacts, caller.id_field, incoming["externalContactId"])
+    contact_id = named_contact(contacts, caller.id_field, incoming["externalContactId"], status=400)
     require_all(products, incoming["externalProductIds"])
     return StoredOrder(
         external_id=incoming["externalId"],
@@ -144,17 +131,7 @@ def seed(
         raise SpotlerError.id_not_unique(
             "order", raw["externalId"], "give every fixture order an externalId of its own"
         )
-    if "contactEncryptedId" in raw:
-        contact_id = contacts.by_encrypted_id(raw["contactEncryptedId"])
-        if contact_id is None:
-            raise SpotlerError.invalid_params(
-                f"fixture order {raw['externalId']!r} names contact {raw['contactEncryptedId']!r}, "
-                f"which the account does not have: add the contact first"
-            )
-    else:
-        contact_id = _contact(
-            contacts, raw.get("idField", account.id_fields[0]), raw["externalContactId"]
-        )
+    contact_id = seeded_contact(contacts, account, raw, f"fixture order {raw['externalId']!r}")
     created = int(raw.get("created", now_ms))
     orders.save(
         StoredOrder(

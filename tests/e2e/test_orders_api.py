@@ -341,5 +341,6 @@ def test_a_fixture_order_for_a_contact_the_account_lacks_is_refused(sim: Sim) ->
     with sim.admin() as admin:
         refused = admin.post("/accounts", json=account)
         assert admin.get("/accounts/broken").status_code == 404  # all or nothing
-    assert refused.status_code == 400
-    assert refused.json()["errorType"] == "CONTACT_NOT_FOUND"
+    assert refused.status_code == 400  # as every fixture entry naming a missing contact
+    assert refused.json()["errorType"] == "INVALID_PARAMS"
+    assert "add the contact first" in refused.json()["message"]
