@@ -45,8 +45,8 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-# Longer runs than make test: every hypothesis property with the fuzz profile (2,000 examples)
-# and the contract tests with 300 fresh examples per operation and longer linked sequences.
+# Longer runs than make test: every hypothesis property with five times its examples (2,000
+# where a test sets none) and the contract tests with 300 fresh examples per operation.
 fuzz: $(STAMP) $(CHROMIUM)
 	HYPOTHESIS_PROFILE=fuzz CONTRACT_EXAMPLES=300 $(BIN)/python -m pytest -p no:cacheprovider \
 		tests/property tests/client/test_poller.py tests/client/test_retry_policy.py \

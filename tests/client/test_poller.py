@@ -29,6 +29,7 @@ from simulator.config import Config
 from simulator.domain.clock import ClockState
 from simulator.state import State
 from simulator.store import Database
+from tests.plugins.hypothesis_profiles import scaled
 from tests.plugins.simulator import HOST
 from tests.property.harness import account_document
 
@@ -115,7 +116,10 @@ crashes = st.frozensets(st.integers(1, 12), max_size=3)
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=scaled(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
 )
 @example(  # a crash after the first page; c1 changing again then shifted c2 off the next page
     lag_s=449, extra_s=0, poll_every_s=410, crash_at=frozenset({6}),
@@ -150,7 +154,7 @@ def test_a_margin_below_the_lag_misses_a_change_hypothesis_can_find() -> None:
         runs,
         lambda run: bool(play(run)[0]),
         settings=settings(
-            max_examples=300, database=None, deadline=None, phases=[Phase.generate]
+            max_examples=scaled(300), database=None, deadline=None, phases=[Phase.generate]
         ),  # finding one is the point; shrinking it would only cost time
     )
     assert play(example)[0], "the example found misses no change when played again"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from tests.plugins.hypothesis_profiles import scaled
 from tests.property.harness import Harness, account_document
 
 SYSTEMS = {"w": "externalCustomerId", "c": "crmCustomerId"}
@@ -71,6 +72,8 @@ def _disturbs_other_system(ops: list[tuple[str, str, str | None]]) -> bool:
 
 def test_a_shared_id_field_lets_one_system_disturb_the_other() -> None:
     found = find(
-        operations, _disturbs_other_system, settings=settings(max_examples=300, database=None)
+        operations,
+        _disturbs_other_system,
+        settings=settings(max_examples=scaled(300), database=None),
     )
     assert {system for system, _, _ in found} == {"w", "c"}

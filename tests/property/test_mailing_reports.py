@@ -30,6 +30,7 @@ from simulator.contract_check import check_exchange
 from simulator.domain.timewindows import iso_utc
 from simulator.state import State
 from simulator.store import Database
+from tests.plugins.hypothesis_profiles import scaled
 
 START_MS = 1_800_000_000_000  # 2027-01-15T08:00:00Z
 MINUTE_MS = 60_000
@@ -209,7 +210,7 @@ def _check_regular(api: httpx.Client, mailing: str, now_ms: int) -> None:
             assert [i["date"] for i in listed] == [r[date] for r in rows_]
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(sends, triggers, advances)
 def test_every_report_agrees_with_every_other(
     planned: list[dict[str, Any]], triggered: list[str], steps: list[int]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from client.queue import Failure, Ordering, Outbox, RetryPolicy
+from tests.plugins.hypothesis_profiles import scaled
 
 KEYS = st.sampled_from(["A", "B", "C"])
 POLICY = RetryPolicy(ladder=(60, 300, 600, 3600), tail=(7200,), max_attempts=5)
@@ -130,7 +131,7 @@ class OutboxMachine(RuleBasedStateMachine):
 
 
 TestOutbox = OutboxMachine.TestCase
-TestOutbox.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+TestOutbox.settings = settings(max_examples=scaled(60), stateful_step_count=40, deadline=None)
 
 
 class GlobalOrderMachine(OutboxMachine):
@@ -143,4 +144,4 @@ class GlobalOrderMachine(OutboxMachine):
 
 
 TestGlobalOrder = GlobalOrderMachine.TestCase
-TestGlobalOrder.settings = settings(max_examples=30, stateful_step_count=30, deadline=None)
+TestGlobalOrder.settings = settings(max_examples=scaled(30), stateful_step_count=30, deadline=None)

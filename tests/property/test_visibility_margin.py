@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from simulator.domain import contacts
 from simulator.domain.paging import PageRequest
 from simulator.domain.timewindows import Window
+from tests.plugins.hypothesis_profiles import scaled
 from tests.property.harness import Harness, account_document
 
 START = 1_800_000_000_000
@@ -72,7 +73,7 @@ changes = st.lists(st.tuples(st.integers(0, 900), st.integers(0, 4)), min_size=1
 )
 
 
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 @given(
     lag_s=st.integers(0, 900),
     extra_margin_s=st.integers(0, 600),
@@ -97,6 +98,6 @@ def test_a_margin_below_the_lag_misses_a_change_hypothesis_can_find() -> None:
     example = find(
         runs,
         lambda run: run.margin_s < run.lag_s and bool(missed_changes(run)),
-        settings=settings(max_examples=500, database=None),
+        settings=settings(max_examples=scaled(500), database=None),
     )
     assert example.margin_s < example.lag_s
