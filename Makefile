@@ -3,7 +3,9 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# One stamp per install: `make run` needs the runtime alone, `make test` the dev extra too.
+RUNTIME := $(VENV)/.installed-runtime
+STAMP   := $(VENV)/.installed-dev
 # Browser tests drive Debian's chromium headless; installed once when missing.
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -12,25 +14,31 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUNTIME)
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium and its driver for the browser tests (once)..."
 	$(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null || \
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null; }
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/spotler-sim serve
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # The reference connector syncing a small webshop to a simulator having a bad day.
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/spotler-connector demo
 
 lint: $(STAMP)

@@ -23,15 +23,15 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from client.auth import OAuth1Auth
-from simulator.app import create_app
-from simulator.config import DEFAULT_FIXTURE, Config
-from simulator.domain import mailings
-from simulator.domain.timewindows import iso_utc
-from simulator.state import State
-from simulator.store import Database
-from simulator.store.contacts import SqliteContacts
-from simulator.store.mailings import SqliteMailings
+from spotler_sim.app import create_app
+from spotler_sim.config import DEFAULT_FIXTURE, Config
+from spotler_sim.domain import mailings
+from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.store.contacts import SqliteContacts
+from spotler_sim.store.mailings import SqliteMailings
+from spotler_sim.testing.signing import OAuth1Auth
 
 WINTER = "bWFpbC13aW50ZXItc2FsZQ"
 FIELD = "externalCustomerId"

@@ -15,13 +15,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from simulator.domain import contacts
-from simulator.domain.paging import PageRequest
-from simulator.domain.timewindows import Window
-from simulator.state import State
-from simulator.store import Database
-from simulator.store.accounts import caller_for_key
-from simulator.store.contacts import SqliteContacts
+from spotler_sim.domain import contacts
+from spotler_sim.domain.paging import PageRequest
+from spotler_sim.domain.timewindows import Window
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.store.accounts import caller_for_key
+from spotler_sim.store.contacts import SqliteContacts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.property.harness import account_document

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from shop_connector import changed_contacts, push_customer
 
-from simulator.pytest_plugin import SpotlerContract, SpotlerSim
+from spotler_sim.testing.pytest_plugin import SpotlerContract, SpotlerSim
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 

@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from client.queue import Outbox
+from spotler_connector.queue import Outbox
 from tests.plugins.outbox import fail
 from tests.plugins.simulator import DEMO_KEYS, LiveServer
 
 
 def connector(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> tuple[int, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "client.cli", *args],
+        [sys.executable, "-m", "spotler_connector.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from client import errors
-from client.api import SpotlerClient
+from spotler_connector import errors
+from spotler_connector.api import SpotlerClient
 from tests.plugins.simulator import DEMO_KEYS, HOST, LiveServer, Sim, serving
 
 

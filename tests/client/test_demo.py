@@ -9,7 +9,16 @@ import sys
 
 def test_the_demo_syncs_the_webshop_through_a_bad_day() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "client.cli", "demo", "--customers", "12", "--orders", "8"],
+        [
+            sys.executable,
+            "-m",
+            "spotler_connector.cli",
+            "demo",
+            "--customers",
+            "12",
+            "--orders",
+            "8",
+        ],
         capture_output=True,
         text=True,
         timeout=240,

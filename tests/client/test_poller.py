@@ -22,13 +22,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, find, given, settings
 from hypothesis import strategies as st
 
-from client.api import SpotlerClient
-from client.poller import Poller
-from simulator.app import create_app
-from simulator.config import Config
-from simulator.domain.clock import ClockState
-from simulator.state import State
-from simulator.store import Database
+from spotler_connector.api import SpotlerClient
+from spotler_connector.poller import Poller
+from spotler_sim.app import create_app
+from spotler_sim.config import Config
+from spotler_sim.domain.clock import ClockState
+from spotler_sim.state import State
+from spotler_sim.store import Database
 from tests.plugins.hypothesis_profiles import scaled
 from tests.plugins.simulator import HOST
 from tests.property.harness import account_document

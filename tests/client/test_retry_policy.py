@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from client.queue import RetryPolicy
+from spotler_connector.queue import RetryPolicy
 
 steps = st.lists(st.integers(1, 100_000), min_size=1, max_size=6).map(tuple)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from client.api import SpotlerClient
-from client.queue import Outbox, RetryPolicy
-from client.worker import Worker
-from simulator.admin_client import AdminClient
+from spotler_connector.api import SpotlerClient
+from spotler_connector.queue import Outbox, RetryPolicy
+from spotler_connector.worker import Worker
+from spotler_sim.testing.admin_client import AdminClient
 from tests.plugins.simulator import DEMO_KEYS, LiveServer
 
 NOW_AGAIN = RetryPolicy(ladder=(0.001,), tail=(), max_attempts=5)
@@ -100,7 +100,7 @@ def test_a_call_whose_lease_ran_out_is_not_recorded_and_the_status_says_so(
 ) -> None:
     from rich.console import Console
 
-    from client.display import status_table
+    from spotler_connector.display import status_table
 
     clock = [1000.0]
     outbox = Outbox(tmp_path / "slow.db", policy=NOW_AGAIN, clock=lambda: clock[0])

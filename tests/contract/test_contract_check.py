@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.contract_check import ContractViolation, check_request, check_response
+from spotler_sim.testing.contract_check import ContractViolation, check_request, check_response
 
 URL = "http://127.0.0.1/integrationservice-1.1.0"
 

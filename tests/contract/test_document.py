@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-import contracts
-from simulator.app import create_app
-from simulator.config import Config
+from spotler_sim import contracts
+from spotler_sim.app import create_app
+from spotler_sim.config import Config
 
 
 @pytest.mark.parametrize("doc", [contracts.API, contracts.ADMIN])

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-import contracts
-from simulator.app import create_app
-from simulator.config import API_PREFIXES, Config
-from simulator.contract_check import operation_for
+from spotler_sim import contracts
+from spotler_sim.app import create_app
+from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.testing.contract_check import operation_for
 
 
 def concrete(path: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import contracts
-from simulator.contract_test import STATEFUL, Report, operation_filter, probe, render, run
+from spotler_sim import contracts
+from spotler_sim.testing.contract_test import STATEFUL, Report, operation_filter, probe, render, run
 from tests.plugins.simulator import API, DEMO_KEYS, LiveServer, serving
 
 KEY, SECRET = DEMO_KEYS["webshop"]
@@ -31,7 +31,15 @@ def report_text(report: Report) -> str:
 def contract_test(base_url: str, *options: str) -> subprocess.CompletedProcess[str]:
     """``spotler-sim contract-test`` as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "simulator.cli", "contract-test", "--base-url", base_url, *options],
+        [
+            sys.executable,
+            "-m",
+            "spotler_sim.cli",
+            "contract-test",
+            "--base-url",
+            base_url,
+            *options,
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from client.auth import OAuth1Auth
+from spotler_connector.auth import OAuth1Auth
 from tests.plugins.simulator import API, HOST, Sim
 
 
@@ -92,7 +92,7 @@ def test_an_unknown_key_is_auth_not_found(sim: Sim) -> None:
 def test_a_wrong_secret_logs_the_servers_base_string_but_never_answers_it(
     sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="simulator.auth")
+    caplog.set_level(logging.DEBUG, logger="spotler_sim.http.auth")
     with sim.signed("demo-webshop", "not-the-secret") as api:
         response = api.get("/contact/1001", params={"x": "1"})
     assert response.status_code == 401
@@ -151,8 +151,8 @@ def test_an_account_created_through_the_admin_api_is_usable_and_isolated(sim: Si
 
 
 def test_with_an_admin_token_only_that_token_opens_the_admin_api(sim: Sim) -> None:
-    from simulator.app import create_app
-    from simulator.config import Config
+    from spotler_sim.app import create_app
+    from spotler_sim.config import Config
 
     app = create_app(Config(db_path=sim.state.db.path, admin_token="s3cret"), sim.state)
     remote = httpx.WSGITransport(app=app, remote_addr="192.0.2.10")

@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-import contracts
-from client.auth import OAuth1Auth
-from simulator.api import HANDLERS
-from simulator.contract_check import check_exchange
-from simulator.domain.audiences import MAX_AUDIENCES, MAX_CONTACTS_PER_CALL
+from spotler_sim import contracts
+from spotler_sim.api import HANDLERS
+from spotler_sim.domain.audiences import MAX_AUDIENCES, MAX_CONTACTS_PER_CALL
+from spotler_sim.testing.contract_check import check_exchange
+from spotler_sim.testing.signing import OAuth1Auth
 from tests.plugins.simulator import API, HOST, Sim
 
 NOW = "2026-11-20T10:00:00Z"

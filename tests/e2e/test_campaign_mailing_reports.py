@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from simulator.domain.timewindows import iso_utc
+from spotler_sim.domain.timewindows import iso_utc
 from tests.plugins.simulator import Sim
 
 SPRING = "bWFpbC1zcHJpbmc"  # sent to subscriptions 1 (1003) and 2 (CRM-777) in March

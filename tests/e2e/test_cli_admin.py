@@ -18,7 +18,7 @@ import pytest
 
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 
-CLI = [sys.executable, "-m", "simulator.cli"]
+CLI = [sys.executable, "-m", "spotler_sim.cli"]
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from client.queue import Outbox
-from simulator.pytest_plugin import free_port, running
+from spotler_connector.queue import Outbox
+from spotler_sim.testing.server import free_port, running
 from tests.plugins.outbox import claim, fail
 
 
@@ -23,7 +23,7 @@ from tests.plugins.outbox import claim, fail
 def overview(outbox: Outbox, tmp_path: Path) -> Iterator[str]:
     """``spotler-connector overview`` on a free port, as an operator starts it."""
     port = free_port()
-    command = [sys.executable, "-m", "client.cli", "--db", str(outbox.path), "overview"]
+    command = [sys.executable, "-m", "spotler_connector.cli", "--db", str(outbox.path), "overview"]
     base = f"http://127.0.0.1:{port}/"
     with running([*command, "--port", str(port)], base, tmp_path / "overview.log"):
         yield base

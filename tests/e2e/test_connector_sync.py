@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from client.api import SpotlerClient
-from client.demo import Webshop, busy_day, compare, stored_orders
-from client.queue import Outbox, RetryPolicy
-from client.worker import Worker
-from simulator.admin_client import AdminClient
+from spotler_connector.api import SpotlerClient
+from spotler_connector.demo import Webshop, busy_day, compare, stored_orders
+from spotler_connector.queue import Outbox, RetryPolicy
+from spotler_connector.worker import Worker
+from spotler_sim.testing.admin_client import AdminClient
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 
 KEY, SECRET = DEMO_KEYS["webshop"]
@@ -163,7 +163,7 @@ def test_sigterm_stops_between_calls_and_hands_back_what_it_claimed(
 def _connector(live: LiveServer, db: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "SPOTLER_KEY": KEY, "SPOTLER_SECRET": SECRET, "SPOTLER_URL": live.base}
     command = [
-        sys.executable, "-m", "client.cli", "--db", str(db), "run", "--idle", "0.05",
+        sys.executable, "-m", "spotler_connector.cli", "--db", str(db), "run", "--idle", "0.05",
         "--lease", "3", "--ladder", "0.05,0.1,0.2,0.4", "--tail", "0.5", "--max-attempts", "60",
         *extra,
     ]  # fmt: skip

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from simulator.domain.conversions import mailplus_id
-from simulator.domain.timewindows import parse_instant_ms
+from spotler_sim.domain.conversions import mailplus_id
+from spotler_sim.domain.timewindows import parse_instant_ms
 from tests.plugins.simulator import Sim
 
 # A token as a link of another Spotler account would carry it: valid, but names no one here.

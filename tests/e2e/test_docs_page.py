@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-import contracts
+from spotler_sim import contracts
 from tests.plugins.browser import rendered_dom
 from tests.plugins.simulator import serving
 

@@ -91,6 +91,13 @@ def test_a_hang_outlasts_the_clients_timeout(server: LiveServer, admin: httpx.Cl
     add(admin, {"effect": {"type": "hang", "seconds": 3}})
     with api(server, timeout=1) as client, pytest.raises(httpx.ReadTimeout):
         client.get("/contact/1001")
+    # The server still holds the call after the client gave up: wait until it is journaled, so
+    # that it cannot land in the journal of the next test on this shared server (it did, on a
+    # loaded machine).
+    deadline = time.monotonic() + 60
+    while not admin.get("/requests/count", params={"fault": "any"}).json()["count"]:
+        assert time.monotonic() < deadline, "the hung call never reached the journal"
+        time.sleep(0.05)
 
 
 def test_a_reset_is_a_transport_error_not_an_answer(

@@ -443,7 +443,7 @@ def test_a_draft_form_records_test_results(sim: Sim) -> None:
     }
     with sim.admin() as admin:
         assert admin.post("/accounts", json=draft).status_code in (200, 201)
-    from client.auth import OAuth1Auth
+    from spotler_sim.testing.signing import OAuth1Auth
 
     with sim.client() as api:
         api.auth = OAuth1Auth("k-draft", "s-draft")

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.admin_client import AdminClient
-from simulator.domain.conversions import mailplus_id
-from simulator.domain.timewindows import iso_utc
+from spotler_sim.domain.conversions import mailplus_id
+from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.testing.admin_client import AdminClient
 from tests.plugins.simulator import LiveServer, serving
 
 DAY = 24 * 3600

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.app import create_app
-from simulator.config import DEFAULT_FIXTURE, Config
-from simulator.domain.timewindows import iso_utc
-from simulator.state import State
-from simulator.store import Database
+from spotler_sim.app import create_app
+from spotler_sim.config import DEFAULT_FIXTURE, Config
+from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.state import State
+from spotler_sim.store import Database
 from tests.plugins.simulator import Sim, serving
 
 NOVEMBER = "demo-mailing-1"  # sent to five contacts: opens, clicks and a hard bounce
@@ -519,7 +519,7 @@ def test_a_fixture_mailing_must_be_something_that_can_happen(
 
 
 def test_the_cli_sends_a_mailing_and_says_what_became_of_it(tmp_path: Path) -> None:
-    cli = [sys.executable, "-m", "simulator.cli", "mailing", "send"]
+    cli = [sys.executable, "-m", "spotler_sim.cli", "mailing", "send"]
     env = {**os.environ, "COLUMNS": "200"}
     with serving(tmp_path / "serve.log") as server:
         url = ["--url", server.base]

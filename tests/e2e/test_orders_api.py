@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator.domain.timewindows import parse_instant_ms
+from spotler_sim.domain.timewindows import parse_instant_ms
 from tests.plugins.simulator import Sim
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-import contracts
-from simulator import xmldoc
-from simulator.representation import JSON, XML
+from spotler_sim import contracts
+from spotler_sim.http import xmldoc
+from spotler_sim.http.representation import JSON, XML
 from tests.plugins.simulator import Sim
 
 READS = [

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from simulator.admin_client import AdminClient
+from spotler_sim.testing.admin_client import AdminClient
 from tests.plugins.simulator import LiveServer, serving
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
@@ -26,7 +26,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 def apply(server: LiveServer, name: str) -> None:
     """Apply a scenario the way a user does: with the CLI."""
     done = subprocess.run(
-        [sys.executable, "-m", "simulator.cli", "scenario", "run", str(SCENARIOS / f"{name}.yaml"),
+        [sys.executable, "-m", "spotler_sim.cli", "scenario", "run", str(SCENARIOS / f"{name}.yaml"),
          "--url", server.base],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
@@ -48,7 +48,7 @@ def outcome(client: httpx.Client, method: str, path: str, **kw: object) -> str |
 
 
 def test_every_scenario_file_is_valid_and_has_a_test() -> None:
-    import contracts
+    from spotler_sim import contracts
 
     validator = contracts.schema_validator("Scenario", contracts.ADMIN)
     names = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import httpx
 from authlib.oauth1 import ClientAuth
 
-from client.auth import OAuth1Auth
+from spotler_connector.auth import OAuth1Auth
 from tests.plugins.simulator import API, DEMO_KEYS, LiveServer
 
 KEY, SECRET = DEMO_KEYS["webshop"]

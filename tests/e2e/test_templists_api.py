@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-import contracts
-from simulator.api import HANDLERS
-from simulator.domain.templists import MAX_TEMPORARY_LISTS
+from spotler_sim import contracts
+from spotler_sim.api import HANDLERS
+from spotler_sim.domain.templists import MAX_TEMPORARY_LISTS
 from tests.e2e.test_audiences_api import NOW, NOW_ISO, encrypted, refused, signed
 from tests.plugins.simulator import Sim
 

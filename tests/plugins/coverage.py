@@ -12,9 +12,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-import contracts
-from simulator.config import FAULT_HEADER
-from simulator.contract_check import operation_for
+from spotler_sim import contracts
+from spotler_sim.config import FAULT_HEADER
+from spotler_sim.testing.contract_check import operation_for
 
 SEEN: set[tuple[str, int]] = set()
 
@@ -45,6 +45,7 @@ def _whole_run(config: pytest.Config) -> bool:
         and not config.option.keyword
         and not config.option.markexpr
         and not getattr(config.option, "lf", False)
+        and not config.option.collectonly
     )
 
 

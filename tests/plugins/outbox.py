@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from client.queue import Call, Failure, Outbox
+from spotler_connector.queue import Call, Failure, Outbox
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from client.auth import OAuth1Auth
-from simulator.app import create_app
-from simulator.config import DEFAULT_FIXTURE, Config
-from simulator.contract_check import check_exchange as check
-from simulator.pytest_plugin import Server
-from simulator.pytest_plugin import serving as plugin_serving
-from simulator.state import State
-from simulator.store import Database
+from spotler_sim.app import create_app
+from spotler_sim.config import DEFAULT_FIXTURE, Config
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.testing.contract_check import check_exchange as check
+from spotler_sim.testing.server import Server
+from spotler_sim.testing.server import serving as plugin_serving
+from spotler_sim.testing.signing import OAuth1Auth
 from tests.plugins.coverage import record
 
 DEMO_KEYS = {

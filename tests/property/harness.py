@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from simulator.domain import contacts
-from simulator.domain.model import Caller
-from simulator.state import State
-from simulator.store import Database
-from simulator.store.accounts import caller_for_key
-from simulator.store.contacts import SqliteContacts
+from spotler_sim.domain import contacts
+from spotler_sim.domain.model import Caller
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.store.accounts import caller_for_key
+from spotler_sim.store.contacts import SqliteContacts
 
 
 def account_document(*, shared_field: bool, lag_seconds: float = 0) -> dict[str, Any]:

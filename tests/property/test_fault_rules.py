@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.domain.faults import Call, FaultRule
+from spotler_sim.domain.faults import Call, FaultRule
 
 EFFECT = {"type": "status", "status": 503}
 counts = st.integers(min_value=0, max_value=20)

@@ -14,15 +14,15 @@ from contextlib import contextmanager
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.domain import audiences, templists
-from simulator.domain.model import Caller
-from simulator.errors import SpotlerError
-from simulator.state import State
-from simulator.store import Database
-from simulator.store.accounts import caller_for_key
-from simulator.store.audiences import SqliteAudiences
-from simulator.store.contacts import SqliteContacts
-from simulator.store.templists import SqliteTemporaryLists
+from spotler_sim.domain import audiences, templists
+from spotler_sim.domain.model import Caller
+from spotler_sim.errors import SpotlerError
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.store.accounts import caller_for_key
+from spotler_sim.store.audiences import SqliteAudiences
+from spotler_sim.store.contacts import SqliteContacts
+from spotler_sim.store.templists import SqliteTemporaryLists
 
 KNOWN = ["1", "2", "3", "4"]
 UNKNOWN = "nobody"

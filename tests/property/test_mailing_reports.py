@@ -23,13 +23,13 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client.auth import OAuth1Auth
-from simulator.app import create_app
-from simulator.config import Config
-from simulator.contract_check import check_exchange
-from simulator.domain.timewindows import iso_utc
-from simulator.state import State
-from simulator.store import Database
+from spotler_sim.app import create_app
+from spotler_sim.config import Config
+from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.testing.contract_check import check_exchange
+from spotler_sim.testing.signing import OAuth1Auth
 from tests.plugins.hypothesis_profiles import scaled
 
 START_MS = 1_800_000_000_000  # 2027-01-15T08:00:00Z

@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from client.queue import Failure, Ordering, Outbox, RetryPolicy
+from spotler_connector.queue import Failure, Ordering, Outbox, RetryPolicy
 from tests.plugins.hypothesis_profiles import scaled
 
 KEYS = st.sampled_from(["A", "B", "C"])

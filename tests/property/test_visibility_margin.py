@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from simulator.domain import contacts
-from simulator.domain.paging import PageRequest
-from simulator.domain.timewindows import Window
+from spotler_sim.domain import contacts
+from spotler_sim.domain.paging import PageRequest
+from spotler_sim.domain.timewindows import Window
 from tests.plugins.hypothesis_profiles import scaled
 from tests.property.harness import Harness, account_document
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from simulator.store import Database
-from simulator.store.accounts import account_by_name
+from spotler_sim.store import Database
+from spotler_sim.store.accounts import account_by_name
 
 
 def test_an_accounts_table_without_licence_gets_it_with_the_default(tmp_path: Path) -> None:

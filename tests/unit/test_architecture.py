@@ -3,28 +3,52 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
-import contracts
-from simulator.app import create_app
-from simulator.config import Config
+from spotler_sim import contracts
+from spotler_sim.app import create_app
+from spotler_sim.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
+SIMULATOR = ROOT / "simulator" / "spotler_sim"
+CONNECTOR = ROOT / "client" / "spotler_connector"
+
+
+def imported_names(folder: Path) -> Iterator[tuple[str, str]]:
+    """(module file, imported module name) for every import below ``folder``."""
+    for module in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                yield from ((module.name, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                yield module.name, node.module or ""
 
 
 def test_the_domain_imports_nothing_from_flask_or_the_store() -> None:
-    for module in (ROOT / "simulator" / "domain").glob("*.py"):
-        tree = ast.parse(module.read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            for name in names:
-                assert not name.startswith(("flask", "werkzeug", "simulator.store", "sqlite3")), (
-                    f"{module.name} imports {name}"
-                )
+    for module, name in imported_names(SIMULATOR / "domain"):
+        assert not name.startswith(("flask", "werkzeug", "spotler_sim.store", "sqlite3")), (
+            f"{module} imports {name}"
+        )
+
+
+def test_the_connector_imports_nothing_of_the_simulator() -> None:
+    """The reference connector is what integrators copy: it must stand alone."""
+    found = list(imported_names(CONNECTOR))
+    assert len(found) > 50  # the walk really read the connector
+    for module, name in found:
+        assert not name.startswith("spotler_sim"), f"{module} imports {name}"
+
+
+def test_only_our_two_packages_are_installed_as_import_names() -> None:
+    """Generic names such as client or simulator would shadow a user's own modules."""
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    find = pyproject["tool"]["setuptools"]["packages"]["find"]
+    tops = {p.parent.name for where in find["where"] for p in (ROOT / where).glob("*/__init__.py")}
+    assert tops == {"spotler_sim", "spotler_connector"}
+    assert find["include"] == ["spotler_sim*", "spotler_connector*"]
 
 
 def test_fixed_paths_win_over_templated_ones(tmp_path: Path) -> None:
@@ -45,7 +69,7 @@ def test_fixed_paths_win_over_templated_ones(tmp_path: Path) -> None:
 
 
 def test_every_operation_of_the_contract_has_a_handler_of_its_own(tmp_path: Path) -> None:
-    from simulator.api import HANDLERS
+    from spotler_sim.api import HANDLERS
 
     app = create_app(Config(db_path=str(tmp_path / "s.db")))
     served = {rule.endpoint.rsplit(".", 1)[-1] for rule in app.url_map.iter_rules()}
@@ -62,7 +86,7 @@ def test_the_demo_fixture_is_valid_against_its_schema() -> None:
 
 
 def test_api_answers_are_rendered_in_one_place() -> None:
-    """JSON or XML is chosen by simulator.representation; a handler that called jsonify would
+    """JSON or XML is chosen by spotler_sim.http.representation; a handler that called jsonify would
     answer JSON to a client that asked for XML."""
-    for module in (ROOT / "simulator" / "api").glob("*.py"):
+    for module in (SIMULATOR / "api").glob("*.py"):
         assert "jsonify" not in module.read_text(), f"{module.name} renders its own answers"

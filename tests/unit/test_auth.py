@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849 import signature
 
-from client.auth import OAuth1Auth
-from simulator.auth import AuthFailure, SignatureVerifier
+from spotler_connector.auth import OAuth1Auth
+from spotler_sim.http.auth import AuthFailure, SignatureVerifier
 
 KEY, SECRET = "demo-webshop", "demo-webshop-secret"
 URL = "http://127.0.0.1:8080/integrationservice-1.1.0/contact/search"

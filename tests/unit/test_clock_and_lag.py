@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.domain.clock import ClockState
-from simulator.domain.lag import visible_at
-from simulator.domain.model import LagPolicy
-from simulator.errors import SpotlerError
+from spotler_sim.domain.clock import ClockState
+from spotler_sim.domain.lag import visible_at
+from spotler_sim.domain.model import LagPolicy
+from spotler_sim.errors import SpotlerError
 
 WALL = 1_800_000_000_000
 

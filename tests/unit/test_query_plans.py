@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.domain.audiences import StoredAudience
-from simulator.domain.campaigns import (
+from spotler_sim.domain.audiences import StoredAudience
+from spotler_sim.domain.campaigns import (
     Automation,
     Campaign,
     CampaignSeed,
@@ -21,21 +21,21 @@ from simulator.domain.campaigns import (
     Subscription,
     Trigger,
 )
-from simulator.domain.forms import Form, FormField, FormResult, ResultFilter
-from simulator.domain.mailings import Interaction, Link, TrendReport
-from simulator.domain.mailings import Mailing as Content
-from simulator.domain.products import StoredProduct, Term, terms
-from simulator.domain.reports import Span
-from simulator.domain.templists import TemporaryList
-from simulator.store import Database
-from simulator.store.audiences import SqliteAudiences
-from simulator.store.campaigns import SqliteCampaigns
-from simulator.store.contacts import SqliteContacts
-from simulator.store.forms import SqliteForms
-from simulator.store.mailings import SqliteMailings
-from simulator.store.orders import SqliteOrders
-from simulator.store.products import SqliteProducts
-from simulator.store.templists import SqliteTemporaryLists
+from spotler_sim.domain.forms import Form, FormField, FormResult, ResultFilter
+from spotler_sim.domain.mailings import Interaction, Link, TrendReport
+from spotler_sim.domain.mailings import Mailing as Content
+from spotler_sim.domain.products import StoredProduct, Term, terms
+from spotler_sim.domain.reports import Span
+from spotler_sim.domain.templists import TemporaryList
+from spotler_sim.store import Database
+from spotler_sim.store.audiences import SqliteAudiences
+from spotler_sim.store.campaigns import SqliteCampaigns
+from spotler_sim.store.contacts import SqliteContacts
+from spotler_sim.store.forms import SqliteForms
+from spotler_sim.store.mailings import SqliteMailings
+from spotler_sim.store.orders import SqliteOrders
+from spotler_sim.store.products import SqliteProducts
+from spotler_sim.store.templists import SqliteTemporaryLists
 
 QUERIES = {
     "updates window": "SELECT id FROM contacts WHERE account_id = 1 AND listed_ms BETWEEN 1 AND 2 "

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.domain.timewindows import AMSTERDAM, Window, iso_utc, parse_instant_ms
-from simulator.errors import SpotlerError
+from spotler_sim.domain.timewindows import AMSTERDAM, Window, iso_utc, parse_instant_ms
+from spotler_sim.errors import SpotlerError
 
 
 def ms(*args: int, tz=UTC) -> int:  # type: ignore[no-untyped-def]

@@ -1,0 +1,250 @@
+"""The dashboard at /__admin/: one server-rendered page over the same state as the admin API.
+
+Forms post here and come back to the page (no script needed); a small script only keeps the
+journal live and the fault counters fresh. What a form builds is checked against the admin
+contract exactly as the JSON API checks it, so both refuse the same input with the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from spotler_sim import contracts
+from spotler_sim.admin.access import TOKEN_COOKIE, check_access
+from spotler_sim.admin.views import (
+    account_view,
+    auth_view,
+    clock_view,
+    fault_view,
+    journal_view,
+)
+from spotler_sim.domain.clock import clock_from_request
+from spotler_sim.domain.faults import EFFECTS, rule_document
+from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.errors import SpotlerError
+from spotler_sim.http import validation
+from spotler_sim.http.context import services
+from spotler_sim.store import faults as fault_store
+from spotler_sim.store import journal
+from spotler_sim.store.accounts import all_accounts, authentications
+from spotler_sim.store.contacts import SqliteContacts
+
+dashboard = Blueprint("dashboard", __name__, url_prefix="/__admin")
+
+JOURNAL_ROWS = 100
+CONTACT_ROWS = 50
+JOURNAL_FILTERS = ("method", "path", "status", "account", "fault")
+# Form fields that hold numbers; what does not read as one goes to the contract as text and is
+# refused there with the contract's message.
+NUMBERS = {
+    "status",
+    "retryAfter",
+    "ms",
+    "maxMs",
+    "seconds",
+    "probability",
+    "seed",
+    "first",
+    "after",
+}
+EFFECT_FIELDS = ("status", "errorType", "message", "retryAfter", "ms", "maxMs", "seconds")
+MATCH_FIELDS = ("method", "path", "account", "label")
+LOCAL_INPUT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?")
+
+
+@dashboard.before_request
+def _guard() -> None:
+    check_access()
+    if request.method == "POST" and not _same_origin():
+        raise SpotlerError(
+            403,
+            "NOT_AUTHORIZED",
+            "the dashboard takes forms only from its own pages: open /__admin/ and use them there",
+        )
+
+
+def _same_origin() -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return request.headers.get("Sec-Fetch-Site", "same-origin") in {"same-origin", "none"}
+    return urlsplit(origin).netloc == request.host
+
+
+@dashboard.after_request
+def _keep_token(response: Response) -> Response:
+    token = request.args.get("token")
+    if token and services().config.admin_token is not None:
+        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", path="/__admin")
+    return response
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+@dashboard.get("/")
+def page() -> Response | str:
+    if request.args.get("token"):  # the cookie keeps it (_keep_token); the address bar need not
+        return redirect(url_for("dashboard.page"))  # type: ignore[return-value]
+    return _render()
+
+
+def _render(error: str | None = None, status: int = 200) -> Response:
+    filters = _filters()
+    state = services().state
+    with state.db.read() as conn:
+        accounts = []
+        for account in all_accounts(conn):
+            view = account_view(conn, account)
+            view["authentications"] = [auth_view(a) for a in authentications(conn, account)]
+            view["contacts"] = [
+                {
+                    "encryptedId": c.encrypted_id,
+                    "ids": c.ids,
+                    "properties": c.properties,
+                    "created": iso_utc(c.created_ms),
+                    "changed": iso_utc(c.changed_ms),
+                    "anonymized": c.anonymized,
+                }
+                for c in SqliteContacts(conn, account.id).recent(CONTACT_ROWS)
+            ]
+            accounts.append(view)
+        clock = clock_view(state.clock(conn), state.wall_ms())
+        faults = [fault_view(*row) for row in fault_store.all_faults(conn)]
+        entries = [journal_view(r) for r in journal.entries(conn, filters, 0, JOURNAL_ROWS)]
+    html = render_template(
+        "dashboard/page.html",
+        accounts=accounts,
+        clock=clock,
+        faults=faults,
+        entries=entries,
+        filters={k: request.args.get(k, "") for k in JOURNAL_FILTERS},
+        effects=EFFECTS,
+        error=error,
+        contact_rows=CONTACT_ROWS,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _filters() -> dict[str, Any]:
+    """The journal filters of the page's address, as the journal store reads them."""
+    found: dict[str, Any] = {k: request.args.get(k) or None for k in JOURNAL_FILTERS}
+    if found["method"]:
+        found["method"] = found["method"].upper()
+    for name in ("status", "fault"):
+        value = found[name]
+        if value is not None and not (value.isdigit() or (name == "fault" and value == "any")):
+            found[name] = -1  # matches nothing, as a filter on a status that cannot exist
+    if request.args.get("newer_than", "").isdigit():
+        found["newer_than"] = int(request.args["newer_than"])
+    return found
+
+
+@dashboard.get("/dashboard/journal")
+def journal_rows() -> str:
+    """The journal entries newer than ``newer_than`` that pass the filters, as page rows."""
+    with services().state.db.read() as conn:
+        rows = journal.entries(conn, _filters(), 0, JOURNAL_ROWS)
+    return render_template("dashboard/entries.html", entries=[journal_view(r) for r in rows])
+
+
+@dashboard.get("/dashboard/faults")
+def fault_rows() -> str:
+    with services().state.db.read() as conn:
+        faults = [fault_view(*row) for row in fault_store.all_faults(conn)]
+    return render_template("dashboard/faults.html", faults=faults)
+
+
+# ---- the forms ------------------------------------------------------------------------------
+
+
+def _checked(operation_id: str, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` as the JSON API would receive it, validated by the admin contract."""
+    op = contracts.operations(contracts.ADMIN)[operation_id]
+    body = validation.body(op, json.dumps(document).encode(), "application/json")
+    assert isinstance(body, dict)
+    return body
+
+
+def _form_value(name: str) -> Any:
+    raw = request.form.get(name, "").strip()
+    if raw == "" or name not in NUMBERS:
+        return raw or None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _back(section: str) -> Response:
+    return redirect(url_for("dashboard.page") + f"#{section}", code=303)  # type: ignore[return-value]
+
+
+def _form(handler: Any) -> Response:
+    """Run a form's handler; a refusal shows on the page, in the same words as the API's."""
+    try:
+        return handler()  # type: ignore[no-any-return]
+    except SpotlerError as error:
+        return _render(error=f"{error.error_type}: {error.message}", status=error.status)
+
+
+@dashboard.post("/dashboard/clock")
+def clock_form() -> Response:
+    def handle() -> Response:
+        state = services().state
+        action = request.form.get("action", "")
+        if action == "advance":
+            body = _checked("advanceClock", {"seconds": _form_value("seconds")})
+            state.advance_clock(float(body["seconds"]))
+        elif action == "freeze":
+            state.set_clock(clock_from_request(_checked("setClock", {"frozenAt": _frozen_at()})))
+        else:
+            state.set_clock(clock_from_request(_checked("setClock", {"mode": "real"})))
+        return _back("clock")
+
+    return _form(handle)
+
+
+def _frozen_at() -> str | None:
+    value = request.form.get("frozenAt", "").strip()
+    # <input type=datetime-local> sends 2026-11-02T12:00[:00] without a zone; the page labels
+    # the field UTC, so that is how it is read.
+    if LOCAL_INPUT.fullmatch(value):
+        value += "Z"
+    return value or None
+
+
+@dashboard.post("/dashboard/faults")
+def add_fault_form() -> Response:
+    def handle() -> Response:
+        rule = rule_document(
+            {"type": request.form.get("effect", ""), **{k: _form_value(k) for k in EFFECT_FIELDS}},
+            {k: _form_value(k) for k in MATCH_FIELDS},
+            (_form_value("windowFrom"), _form_value("windowTo")),
+            **{k: _form_value(k) for k in ("probability", "seed", "first", "after", "description")},
+        )
+        state = services().state
+        document = _checked("addFault", rule)
+        with state.db.write() as conn:
+            state.add_fault(conn, document)
+        return _back("faults")
+
+    return _form(handle)
+
+
+@dashboard.post("/dashboard/faults/<int:fault_id>/remove")
+def remove_fault_form(fault_id: int) -> Response:
+    with services().state.db.write() as conn:
+        fault_store.delete_fault(conn, fault_id)  # already gone is fine: the page is stale
+    return _back("faults")
+
+
+@dashboard.post("/dashboard/journal/clear")
+def clear_journal_form() -> Response:
+    with services().state.db.write() as conn:
+        journal.clear(conn)
+    return _back("journal")

@@ -1,0 +1,85 @@
+"""The application factory: wires the store, the services, the blueprints and the error shape."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from flask import Flask, Response, jsonify
+from flask_swagger_ui import get_swaggerui_blueprint
+
+from spotler_sim import contracts
+from spotler_sim.admin import admin, dashboard
+from spotler_sim.api import build_blueprint
+from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.http import errors as http_errors
+from spotler_sim.http import traffic
+from spotler_sim.http.context import build_services
+from spotler_sim.state import State
+from spotler_sim.store import Database
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class RawPathMiddleware:
+    """Keeps the URI the client signed, then lets ``/contact/`` route like ``/contact``.
+
+    Real clients post to collection paths with a trailing slash and sign that exact path, so the
+    signature is checked against the raw URI while routing sees the path without the slash.
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        if not raw:  # servers that keep no raw URI: rebuild it before the path is rewritten
+            raw = quote(
+                (environ.get("SCRIPT_NAME", "") + path).encode("latin-1"), safe="/@:!$&'()*+,;=~"
+            )
+            if environ.get("QUERY_STRING"):
+                raw += "?" + environ["QUERY_STRING"]
+        environ["spotler.raw_uri"] = raw
+        if len(path) > 1 and path.endswith("/") and path.startswith(API_PREFIXES):
+            environ["PATH_INFO"] = path.rstrip("/")
+        return self.app(environ, start_response)
+
+
+def create_app(config: Config, state: State | None = None) -> Flask:
+    app = Flask("spotler_sim")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    state = state or State(Database(config.db_path))
+    app.extensions["spotler"] = build_services(config, state)
+
+    http_errors.register(app)
+    traffic.register(app)
+    for index, prefix in enumerate(API_PREFIXES):
+        app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
+    app.register_blueprint(admin)
+    app.register_blueprint(dashboard)
+
+    app.register_blueprint(
+        get_swaggerui_blueprint(
+            "/docs", "/openapi.json", config={"app_name": "Spotler REST API - spotler-sim"}
+        )
+    )
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(contracts.document())
+
+    @app.after_request
+    def worker_header(response: Response) -> Response:
+        response.headers["X-Spotler-Sim-Worker"] = str(os.getpid())
+        if response.status_code == 204:  # no body, so no type for it
+            response.headers.pop("Content-Type", None)
+        return response
+
+    app.wsgi_app = RawPathMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    return app

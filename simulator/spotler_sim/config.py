@@ -1,0 +1,34 @@
+"""The one settings object of the simulator: built from CLI flags, read nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spotler_sim.fixtures import DEFAULT_FIXTURE
+
+API_PREFIXES = ("/integrationservice-1.1.0", "/integrationservice")
+# Set on every answer an injected fault shaped: "<rule id> <effect>". Such answers are off the
+# contract on purpose, so the contract checker leaves them alone.
+FAULT_HEADER = "X-Spotler-Sim-Fault"
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: str
+    fixture_path: str | None = str(DEFAULT_FIXTURE)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    threads: int = 8
+    # Clients sign with real time: refuse timestamps further than this from the wall clock.
+    max_signature_skew_seconds: int = 300
+    # Bodies above this size get 413 (a batch of 100 contacts is far below it).
+    max_body_bytes: int = 2 * 1024 * 1024
+    log_level: str = "info"
+    # With a token the admin API and dashboard answer anyone who sends it, and nobody else;
+    # without one they answer loopback only.
+    admin_token: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{API_PREFIXES[0]}"

@@ -1,0 +1,41 @@
+"""JSON or XML: the representation of an answer, chosen the way the real API chooses it.
+
+The reference lists XML first among the media types of nearly every operation, so a client that
+sends no ``Accept`` header (or ``*/*``) is answered in XML: the older forms plugin relies on it.
+A client that asks for JSON, as every current client does, gets JSON. Four operations answer
+JSON only (the batch insert, the updates and bounces lists, the contact search). Errors follow
+the same rule as answers; whatever lies outside an operation of the API (the admin API, an
+unknown path) is always JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify, request
+
+from spotler_sim import contracts
+from spotler_sim.http import xmldoc
+
+XML = "application/xml"
+JSON = "application/json"
+
+
+def wants_xml(operation_id: str) -> bool:
+    """Whether this request is answered in XML: the operation has an XML form and the client
+    did not prefer JSON."""
+    if not contracts.answers_xml(operation_id):
+        return False
+    return request.accept_mimetypes.best_match([XML, JSON]) != JSON
+
+
+def render(document: Any, status: int = 200) -> Response:
+    """The answer holding ``document``, in the representation this request gets."""
+    op = g.get("op")
+    if op is not None and wants_xml(op.operation_id):
+        schema = contracts.media_schema(op.operation_id, XML, status)
+        if schema is not None:
+            return Response(xmldoc.dump(document, schema), status=status, content_type=XML)
+    response = jsonify(document)
+    response.status_code = status
+    return response

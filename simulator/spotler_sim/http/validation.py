@@ -1,0 +1,177 @@
+"""Checks every request against the contract before a handler runs.
+
+Parameters arrive as strings, so they are first coerced to the type their schema declares, then
+validated; the body is parsed as JSON (or, where the contract takes XML, read from XML into the
+same document shape) and validated. Any violation answers 400 INVALID_PARAMS with
+a message that names the field and says what was expected. No handler checks a field by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+
+from spotler_sim import contracts
+from spotler_sim.contracts import Operation, Parameter
+from spotler_sim.errors import SpotlerError
+from spotler_sim.http import xmldoc
+
+JSON_TYPES = ("application/json", "text/json")
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    try:
+        if "integer" in kinds:
+            return int(raw)
+        if "number" in kinds:
+            return float(raw)
+    except ValueError:
+        return raw
+    if "boolean" in kinds and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    return raw
+
+
+def _expected(schema: Mapping[str, Any], error: ValidationError) -> str:
+    hint = schema.get("description")
+    return f"{error.message}" + (f" (expected: {hint})" if hint else "")
+
+
+def _where(prefix: str, error: ValidationError) -> str:
+    path = prefix
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def parameters(
+    op: Operation, path_args: Mapping[str, str], query: Mapping[str, str]
+) -> dict[str, Any]:
+    """The operation's declared parameters, typed; unknown query parameters are ignored."""
+    values: dict[str, Any] = {}
+    for param in op.parameters:
+        source = (
+            path_args if param.location == "path" else query if param.location == "query" else {}
+        )
+        raw = source.get(param.name)
+        if raw is None or raw == "":
+            if param.required:
+                raise SpotlerError.invalid_params(_missing(param))
+            if "default" in param.schema:
+                values[param.name] = param.schema["default"]
+            continue
+        value = _coerce(raw, param.schema)
+        error = best_match(param.validator.iter_errors(value))
+        if error is not None:
+            raise SpotlerError.invalid_params(
+                f"{param.location} parameter {param.name}={raw!r} is invalid: "
+                f"{_expected(param.schema, error)}"
+            )
+        values[param.name] = value
+    return values
+
+
+def _missing(param: Parameter) -> str:
+    hint = param.schema.get("description")
+    return f"{param.location} parameter {param.name} is required" + (f": {hint}" if hint else "")
+
+
+_TOO_DEEP = "the body is nested too deeply to be checked: send a flatter document"
+
+
+def refuse_non_json_constant(constant: str) -> Any:
+    """Python reads NaN and Infinity, JSON has no such values: storing one would make every
+    later answer with it unreadable to a JSON client."""
+    raise ValueError(f"{constant} is not a JSON value; send a number, or null")
+
+
+def finite_float(text: str) -> float:
+    """A JSON number; one too large for a double (1e400) would be stored as Infinity."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text} is too large; send at most 1.7e308")
+    return number
+
+
+def _refuse_lone_surrogates(document: Any) -> None:
+    """JSON can escape half of a UTF-16 pair (``"\\ud800"``); no stored text can hold one."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SpotlerError.invalid_params(
+            "the body holds an escaped UTF-16 surrogate without its pair (such as \\ud800), "
+            "which is not a character: send the text as valid Unicode"
+        ) from None
+    except RecursionError:
+        raise SpotlerError.invalid_params(_TOO_DEEP) from None
+
+
+def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
+    """The parsed, validated JSON body, or None for an operation that takes none."""
+    if not op.body_validators:
+        return None
+    if not raw.strip():
+        if op.body_required:
+            raise SpotlerError.invalid_params(
+                f"{op.method} {op.path} needs a JSON body: see the operation {op.operation_id} "
+                f"in GET /openapi.json"
+            )
+        return None
+    media = (content_type or "application/json").split(";")[0].strip().lower()
+    takes_xml = "application/xml" in op.body_validators
+    if takes_xml and (media in XML_TYPES or media.endswith("+xml")):
+        return _validated(op, "application/xml", _xml(op, raw))
+    if media not in JSON_TYPES and not media.endswith("+json"):
+        also = " (or as application/xml with an XML document)" if takes_xml else ""
+        raise SpotlerError(
+            415,
+            "INVALID_PARAMS",
+            f"the body is sent as {media!r}; send it as application/json with a JSON "
+            f"document{also}",
+        )
+    try:
+        document = json.loads(
+            raw, parse_constant=refuse_non_json_constant, parse_float=finite_float
+        )
+    except RecursionError:
+        raise SpotlerError.invalid_params(_TOO_DEEP) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            detail = f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        else:
+            detail = "" if isinstance(exc, UnicodeDecodeError) else f" ({exc})"
+        raise SpotlerError.invalid_params(
+            f"the body is not valid JSON{detail}: fix the document"
+        ) from None
+    if b"\\u" in raw:
+        _refuse_lone_surrogates(document)
+    return _validated(op, "application/json", document)
+
+
+def _xml(op: Operation, raw: bytes) -> Any:
+    """An XML body read into the document shape its schema describes."""
+    schema = contracts.media_schema(op.operation_id, "application/xml")
+    assert schema is not None  # the operation takes XML
+    try:
+        return xmldoc.parse(raw, schema)
+    except xmldoc.XmlError as exc:
+        raise SpotlerError.invalid_params(f"{exc}: fix the document") from None
+
+
+def _validated(op: Operation, media: str, document: Any) -> Any:
+    validator = op.body_validators.get(media) or next(iter(op.body_validators.values()))
+    try:
+        error = best_match(validator.iter_errors(document))
+    except RecursionError:
+        raise SpotlerError.invalid_params(_TOO_DEEP) from None
+    if error is not None:
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        raise SpotlerError.invalid_params(f"{_where('body', error)}: {_expected(schema, error)}")
+    return document

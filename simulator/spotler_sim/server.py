@@ -1,0 +1,51 @@
+"""Serving the app under gunicorn: every worker opens the same SQLite file, so state is shared."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from spotler_sim.app import create_app
+from spotler_sim.config import Config
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with threaded workers; each worker builds the app after the fork."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings: dict[str, Any] = {
+            "bind": f"{self.config.host}:{self.config.port}",
+            "workers": self.config.workers,
+            "worker_class": "gthread",
+            "threads": self.config.threads,
+            "timeout": 120,
+            "graceful_timeout": 5,
+            "loglevel": self.config.log_level,
+            "accesslog": "-" if self.config.log_level == "debug" else None,
+            "errorlog": "-",
+            "proc_name": "spotler-sim",
+            # Long request lines reach the app, which refuses them in Spotler's JSON shape
+            # instead of gunicorn's HTML error page.
+            "limit_request_line": 0,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self.config)

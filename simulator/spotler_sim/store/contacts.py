@@ -1,0 +1,290 @@
+"""SQLite repository of one account's contacts (implements ``domain.contacts.ContactRepo``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from spotler_sim.domain.contacts import Bounce, StoredContact
+from spotler_sim.domain.timewindows import Window
+
+_COLUMNS = "id, encrypted_id, created_ms, changed_ms, listed_ms, properties, channels, test_group, anonymized"
+
+
+def encrypted_id(account_id: int, contact_id: int) -> str:
+    """A stable opaque id, the same for the same account and contact in every run."""
+    return hashlib.sha256(f"spotler-sim:{account_id}:{contact_id}".encode()).hexdigest()[:24]
+
+
+class SqliteContacts:
+    def __init__(self, conn: sqlite3.Connection, account_id: int) -> None:
+        self.conn = conn
+        self.account_id = account_id
+        self._savepoints = 0
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._savepoints -= 1
+        self.conn.execute(f"RELEASE {name}")
+
+    # ---- identity ----------------------------------------------------------------------------
+    def by_email(self, email_key: str) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT id FROM contacts WHERE account_id = ? AND email = ? ORDER BY id",
+            (self.account_id, email_key),
+        )
+        return [row[0] for row in rows]
+
+    def by_external_id(self, field: str, value: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT contact_id FROM contact_ids WHERE account_id = ? AND field = ? AND value = ?",
+            (self.account_id, field, value),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def by_external_ids(self, field: str, values: list[str]) -> dict[str, int]:
+        """The contact holding each of these values in ``field``; values no contact has are left
+        out (audience and temporary-list calls name up to thousands at once)."""
+        wanted = list(dict.fromkeys(values))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):  # below SQLite's limit of bound values
+            chunk = wanted[start : start + 500]
+            found.update(
+                (str(row[0]), int(row[1]))
+                for row in self.conn.execute(
+                    "SELECT value, contact_id FROM contact_ids WHERE account_id = ? AND field = ? "
+                    f"AND value IN ({','.join('?' * len(chunk))})",
+                    (self.account_id, field, *chunk),
+                )
+            )
+        return found
+
+    def by_encrypted_id(self, encrypted_id: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM contacts WHERE account_id = ? AND encrypted_id = ?",
+            (self.account_id, encrypted_id),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def encrypted_ids(self, contact_ids: list[int]) -> dict[int, str]:
+        """The encryptedId of each of these contacts (for snapshots of orders)."""
+        found: dict[int, str] = {}
+        wanted = sorted(set(contact_ids))
+        for start in range(0, len(wanted), 500):  # below SQLite's limit of bound values
+            chunk = wanted[start : start + 500]
+            found.update(
+                (int(row[0]), str(row[1]))
+                for row in self.conn.execute(
+                    # "+account_id": look each id up by key, not scan the account's contacts
+                    f"SELECT id, encrypted_id FROM contacts WHERE id IN "
+                    f"({','.join('?' * len(chunk))}) AND +account_id = ?",
+                    (*chunk, self.account_id),
+                )
+            )
+        return found
+
+    def set_external_id(self, contact_id: int, field: str, value: str) -> int | None:
+        """Give ``contact_id`` this value in ``field``; return the contact that held it before."""
+        previous = self.by_external_id(field, value)
+        if previous == contact_id:
+            return previous
+        self.conn.execute(
+            "DELETE FROM contact_ids WHERE account_id = ? AND field = ? "
+            "AND (value = ? OR contact_id = ?)",
+            (self.account_id, field, value, contact_id),
+        )
+        self.conn.execute(
+            "INSERT INTO contact_ids (account_id, field, value, contact_id) VALUES (?, ?, ?, ?)",
+            (self.account_id, field, value, contact_id),
+        )
+        return previous
+
+    # ---- rows --------------------------------------------------------------------------------
+    def _hydrate(self, rows: list[sqlite3.Row]) -> list[StoredContact]:
+        contacts = [
+            StoredContact(
+                id=row["id"],
+                encrypted_id=row["encrypted_id"],
+                created_ms=row["created_ms"],
+                changed_ms=row["changed_ms"],
+                listed_ms=row["listed_ms"],
+                properties=json.loads(row["properties"]),
+                channels=json.loads(row["channels"]) if row["channels"] else None,
+                test_group=bool(row["test_group"]),
+                anonymized=bool(row["anonymized"]),
+            )
+            for row in rows
+        ]
+        if contacts:
+            by_id = {c.id: c for c in contacts}
+            marks = ",".join("?" * len(by_id))
+            for cid, field, value in self.conn.execute(
+                f"SELECT contact_id, field, value FROM contact_ids WHERE contact_id IN ({marks})",
+                tuple(by_id),
+            ):
+                by_id[cid].ids[field] = value
+        return contacts
+
+    def load(self, contact_id: int) -> StoredContact | None:
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE id = ? AND account_id = ?",
+            (contact_id, self.account_id),
+        ).fetchall()
+        found = self._hydrate(rows)
+        return found[0] if found else None
+
+    def create(self, now_ms: int) -> StoredContact:
+        cursor = self.conn.execute(
+            "INSERT INTO contacts (account_id, encrypted_id, properties, created_ms, changed_ms) "
+            "VALUES (?, '', '{}', ?, ?)",
+            (self.account_id, now_ms, now_ms),
+        )
+        contact_id = int(cursor.lastrowid or 0)
+        enc = encrypted_id(self.account_id, contact_id)
+        self.conn.execute("UPDATE contacts SET encrypted_id = ? WHERE id = ?", (enc, contact_id))
+        return StoredContact(id=contact_id, encrypted_id=enc, created_ms=now_ms, changed_ms=now_ms)
+
+    def every(self) -> list[StoredContact]:
+        """Every contact of the account, oldest first (for snapshots)."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE account_id = ? ORDER BY id", (self.account_id,)
+        ).fetchall()
+        return self._hydrate(rows)
+
+    def recent(self, limit: int) -> list[StoredContact]:
+        """The ``limit`` contacts changed last, newest first (for the dashboard)."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE account_id = ? "
+            "ORDER BY changed_ms DESC, id DESC LIMIT ?",
+            (self.account_id, limit),
+        ).fetchall()
+        return self._hydrate(rows)
+
+    def restore(self, contact: StoredContact) -> None:
+        """Put back the identity and times a snapshot kept."""
+        self.conn.execute(
+            "UPDATE contacts SET encrypted_id = ?, created_ms = ?, changed_ms = ?, listed_ms = ? "
+            "WHERE id = ? AND account_id = ?",
+            (
+                contact.encrypted_id,
+                contact.created_ms,
+                contact.changed_ms,
+                contact.listed_ms,
+                contact.id,
+                self.account_id,
+            ),
+        )
+
+    def every_bounce(self) -> list[Bounce]:
+        rows = self.conn.execute(
+            "SELECT contact_id, type, mailing, date_ms FROM bounces WHERE account_id = ? "
+            "ORDER BY date_ms, id",
+            (self.account_id,),
+        ).fetchall()
+        return self._bounces(rows)
+
+    def save(self, contact: StoredContact, email_key: str | None) -> None:
+        self.conn.execute(
+            "UPDATE contacts SET email = ?, properties = ?, channels = ?, test_group = ?, "
+            "anonymized = ? WHERE id = ? AND account_id = ?",
+            (
+                email_key,
+                json.dumps(contact.properties, sort_keys=True),
+                json.dumps(contact.channels) if contact.channels is not None else None,
+                int(contact.test_group),
+                int(contact.anonymized),
+                contact.id,
+                self.account_id,
+            ),
+        )
+
+    # ---- change log and visibility -----------------------------------------------------------
+    def record_change(self, contact_id: int, changed_ms: int, visible_ms: int) -> None:
+        self.conn.execute(
+            "UPDATE contacts SET changed_ms = max(changed_ms, ?) WHERE id = ?",
+            (changed_ms, contact_id),
+        )
+        if visible_ms <= changed_ms:
+            self._list(contact_id, changed_ms)
+        else:
+            self.conn.execute(
+                "INSERT INTO pending_changes (account_id, contact_id, changed_ms, visible_ms) "
+                "VALUES (?, ?, ?, ?)",
+                (self.account_id, contact_id, changed_ms, visible_ms),
+            )
+
+    def _list(self, contact_id: int, changed_ms: int) -> None:
+        self.conn.execute(
+            "UPDATE contacts SET listed_ms = max(coalesce(listed_ms, ?), ?) WHERE id = ?",
+            (changed_ms, changed_ms, contact_id),
+        )
+
+    def promote_visible(self, now_ms: int) -> None:
+        """Let the updates list see every pending change whose time has come."""
+        due = self.conn.execute(
+            "SELECT id, contact_id, changed_ms FROM pending_changes "
+            "WHERE account_id = ? AND visible_ms <= ? ORDER BY visible_ms, id",
+            (self.account_id, now_ms),
+        ).fetchall()
+        for row in due:
+            self._list(row["contact_id"], row["changed_ms"])
+        if due:
+            self.conn.executemany(
+                "DELETE FROM pending_changes WHERE id = ?", [(r["id"],) for r in due]
+            )
+
+    def changed_between(self, window: Window, offset: int, limit: int) -> list[StoredContact]:
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE account_id = ? AND listed_ms BETWEEN ? AND ? "
+            "ORDER BY listed_ms, id LIMIT ? OFFSET ?",
+            (self.account_id, window.from_ms, window.to_ms, limit, offset),
+        ).fetchall()
+        return self._hydrate(rows)
+
+    def with_property(self, name: str, value: Any, offset: int, limit: int) -> list[StoredContact]:
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM contacts WHERE account_id = ? "
+            "AND json_extract(properties, '$.' || json_quote(?)) = ? ORDER BY id LIMIT ? OFFSET ?",
+            (self.account_id, name, value, limit, offset),
+        ).fetchall()
+        return self._hydrate(rows)
+
+    # ---- bounces -----------------------------------------------------------------------------
+    def add_bounce(
+        self, contact_id: int, kind: str, date_ms: int, visible_ms: int, mailing: str | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO bounces (account_id, contact_id, type, mailing, date_ms, visible_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (self.account_id, contact_id, kind, mailing, date_ms, visible_ms),
+        )
+
+    def bounces_between(self, window: Window, now_ms: int, offset: int, limit: int) -> list[Bounce]:
+        rows = self.conn.execute(
+            "SELECT contact_id, type, mailing, date_ms FROM bounces WHERE account_id = ? "
+            "AND date_ms BETWEEN ? AND ? AND visible_ms <= ? ORDER BY date_ms, id LIMIT ? OFFSET ?",
+            (self.account_id, window.from_ms, window.to_ms, now_ms, limit, offset),
+        ).fetchall()
+        return self._bounces(rows)
+
+    def _bounces(self, rows: list[sqlite3.Row]) -> list[Bounce]:
+        out = []
+        for row in rows:
+            contact = self.load(row["contact_id"])
+            if contact is not None:
+                out.append(Bounce(row["type"], row["date_ms"], row["mailing"], contact))
+        return out
