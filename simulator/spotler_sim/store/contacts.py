@@ -102,10 +102,16 @@ class SqliteContacts:
         previous = self.by_external_id(field, value)
         if previous == contact_id:
             return previous
+        # Two deletes, each served by its own index: the value's holder (primary key) and the
+        # contact's old value (contact_ids_contact). One with "value = ? OR contact_id = ?" read
+        # every ID of the account, so each insert cost O(contacts).
         self.conn.execute(
-            "DELETE FROM contact_ids WHERE account_id = ? AND field = ? "
-            "AND (value = ? OR contact_id = ?)",
-            (self.account_id, field, value, contact_id),
+            "DELETE FROM contact_ids WHERE account_id = ? AND field = ? AND value = ?",
+            (self.account_id, field, value),
+        )
+        self.conn.execute(
+            "DELETE FROM contact_ids WHERE contact_id = ? AND field = ? AND account_id = ?",
+            (contact_id, field, self.account_id),
         )
         self.conn.execute(
             "INSERT INTO contact_ids (account_id, field, value, contact_id) VALUES (?, ?, ?, ?)",
