@@ -95,3 +95,66 @@ def test_a_bad_snapshot_changes_nothing(sim: Sim) -> None:
         refused = admin.post("/snapshot", json=broken)
         assert refused.status_code == 400 and "contacts" in refused.json()["message"]
         assert admin.get("/snapshot").json() == before
+
+
+def test_accounts_list_shows_authentications_fields_rules_and_lag(sim: Sim) -> None:
+    with sim.admin() as admin:
+        accounts = {a["name"]: a for a in admin.get("/accounts").json()}
+    demo = accounts["demo"]
+    assert demo["idFields"] == ["externalCustomerId", "crmCustomerId"]
+    assert demo["dedupRules"] == [["email"], ["externalId"]]
+    assert {(a["label"], a["key"], a["idField"]) for a in demo["authentications"]} == {
+        ("webshop", "demo-webshop", "externalCustomerId"),
+        ("crm", "demo-crm", "crmCustomerId"),
+    }
+    assert {a["idField"] for a in accounts["demo-shared-id"]["authentications"]} == {
+        "externalCustomerId"
+    }
+
+
+def test_account_patch_sets_a_seeded_random_lag_and_refuses_unknown_rule_fields(sim: Sim) -> None:
+    with sim.admin() as admin:
+        lag = {"mode": "random", "maxSeconds": 600, "seed": 7}
+        assert (
+            admin.patch("/accounts/demo", json={"visibilityLag": lag}).json()["visibilityLag"]
+            == lag
+        )
+        bad = admin.patch("/accounts/demo", json={"dedupRules": [["shoeSize"]]})
+        assert bad.status_code == 400 and "shoeSize" in bad.json()["message"]
+        assert admin.patch("/accounts/nobody", json={"listShape": "array"}).status_code == 404
+
+
+def test_an_account_created_through_the_admin_api_is_usable_and_isolated(sim: Sim) -> None:
+    definition = {
+        "name": "made-by-test",
+        "idFields": ["externalCustomerId"],
+        "authentications": [
+            {
+                "label": "shop",
+                "key": "made-key",
+                "secret": "made-secret",
+                "idField": "externalCustomerId",
+            }
+        ],
+        "properties": [{"name": "email", "type": "email", "description": "E-mail"}],
+        "contacts": [
+            {"ids": {"externalCustomerId": "m-1"}, "properties": {"email": "m@example.com"}}
+        ],
+    }
+    with sim.admin() as admin:
+        created = admin.post("/accounts", json=definition)
+        assert created.status_code == 201 and created.json()["contactCount"] == 1
+        again = admin.post("/accounts", json=definition)
+        assert again.status_code == 400 and "exists already" in again.json()["message"]
+        stolen_key = {**definition, "name": "other"}
+        refused = admin.post("/accounts", json=stolen_key)
+        assert refused.status_code == 400 and "made-key" in refused.json()["message"]
+        seeded = admin.post(
+            "/accounts/made-by-test/contacts",
+            json=[{"ids": {"externalCustomerId": "m-2"}, "properties": {"email": "n@example.com"}}],
+        )
+        assert seeded.status_code == 204
+    with sim.signed("made-key", "made-secret") as api:
+        assert api.get("/contact/m-2").json()["properties"]["email"] == "n@example.com"
+        assert api.get("/contact/1001").status_code == 404  # the demo account's contact
+    assert "other" not in {row[0] for row in sim.table("SELECT name FROM accounts")}

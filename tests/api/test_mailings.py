@@ -6,9 +6,6 @@ the contact's mailing history, /contact/bounces/list through the visibility lag)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from spotler_sim.config import DEFAULT_FIXTURE, Config
 from spotler_sim.domain.timewindows import iso_utc
 from spotler_sim.state import State
 from spotler_sim.store import Database
-from tests.plugins.simulator import Sim, serving
+from tests.plugins.simulator import Sim
 
 NOVEMBER = "demo-mailing-1"  # sent to five contacts: opens, clicks and a hard bounce
 PREVIEW = "bWFpbC1ibGFjay1mcmlkYXk"  # Black Friday preview: three contacts
@@ -513,33 +510,3 @@ def test_a_fixture_mailing_must_be_something_that_can_happen(
         response = admin.post("/snapshot", json={"accounts": [fixture]})
     assert response.status_code == 400 and hint in response.json()["message"], response.text
     assert sim.get(f"/mailing/{NOVEMBER}/statistics")["sentCount"] == 5  # nothing changed
-
-
-# ---- the CLI ---------------------------------------------------------------------------------
-
-
-def test_the_cli_sends_a_mailing_and_says_what_became_of_it(tmp_path: Path) -> None:
-    cli = [sys.executable, "-m", "spotler_sim.cli", "mailing", "send"]
-    env = {**os.environ, "COLUMNS": "200"}
-    with serving(tmp_path / "serve.log") as server:
-        url = ["--url", server.base]
-        done = subprocess.run(
-            [*cli, WINTER, "--account", "demo", "--contact", "1001", "--contact", "1002",
-             "--open", "1", "--click", "0.5", "--seed", "4", "--json", *url],
-            capture_output=True, text=True, timeout=60, check=False, env=env,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert json.loads(done.stdout)["sent"] == 2
-        table = subprocess.run(
-            [*cli, WINTER, "--account", "demo", "--where", "city=Rotterdam", *url],
-            capture_output=True, text=True, timeout=60, check=False, env=env,
-        )  # fmt: skip
-        assert table.returncode == 0 and "sent in demo" in table.stdout, table.stdout + table.stderr
-        wrong = subprocess.run(
-            [*cli, "nope", "--account", "demo", *url],
-            capture_output=True, text=True, timeout=60, check=False, env=env,
-        )  # fmt: skip
-        assert wrong.returncode == 1 and "no mailing 'nope'" in wrong.stdout
-        with server.client() as api:
-            recipients = api.get(f"/mailing/{WINTER}/recipients").json()["recipients"]
-    assert sorted(ids(recipients)) == ["1001", "1002", "1003"]

@@ -12,7 +12,7 @@ import pytest
 from spotler_sim import contracts
 from spotler_sim.api import HANDLERS
 from spotler_sim.domain.templists import MAX_TEMPORARY_LISTS
-from tests.e2e.test_audiences_api import NOW, NOW_ISO, encrypted, refused, signed
+from tests.api.test_audiences import NOW, NOW_ISO, encrypted, refused, signed
 from tests.plugins.simulator import Sim
 
 DEMO_LISTS = [

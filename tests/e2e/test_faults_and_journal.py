@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.plugins.simulator import DEMO_KEYS, LiveServer, Sim, serving
+from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 
 CONTACT = {
     "update": True,
@@ -229,12 +229,3 @@ def test_bad_fault_rules_are_refused_in_spotler_shape(admin: httpx.Client) -> No
         assert refused.status_code == 400, rule
         assert refused.json()["errorType"] == "INVALID_PARAMS"
     assert admin.delete("/faults/999").status_code == 404
-
-
-def test_in_process_servers_say_they_cannot_reset(sim: Sim) -> None:
-    with sim.admin() as admin_client:
-        add(admin_client, {"effect": {"type": "reset"}})
-    with sim.client(checked=False) as client:
-        answer = client.get("/contact/1001")
-    assert answer.status_code == 503
-    assert "spotler-sim serve" in answer.json()["message"]
