@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from flask_swagger_ui import get_swaggerui_blueprint
 
 from spotler_sim import contracts
 from spotler_sim.admin import admin, dashboard
 from spotler_sim.api import build_blueprint
-from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
 from spotler_sim.http import errors as http_errors
 from spotler_sim.http import traffic
 from spotler_sim.http.context import build_services
@@ -69,6 +69,11 @@ def create_app(config: Config, state: State | None = None) -> Flask:
             "/docs", "/openapi.json", config={"app_name": "Spotler REST API - spotler-sim"}
         )
     )
+
+    @app.before_request
+    def admin_body_limit() -> None:
+        if request.path.startswith(ADMIN_PREFIX):  # seeds and snapshots are large on purpose
+            request.max_content_length = config.max_admin_body_bytes
 
     @app.get("/openapi.json")
     def openapi() -> Response:

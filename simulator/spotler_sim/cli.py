@@ -15,6 +15,7 @@ from rich.table import Table
 from spotler_sim import fixtures
 from spotler_sim.admin import cli as admin_cli
 from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.errors import SpotlerError
 from spotler_sim.state import State
 from spotler_sim.store import Database
@@ -52,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
     )
     serve.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    serve.add_argument(
+        "--journal-max",
+        type=_journal_limit,
+        default=JournalLimit(),
+        metavar="ROWS,SIZE",
+        help=f"keep at most this many calls and bytes in the request journal, oldest pruned "
+        f"first: 50000, 64MiB or 50000,64MiB (default {JournalLimit.rows:,} calls, "
+        f"{JournalLimit.bytes // 1024**2} MiB)",
+    )
     serve.add_argument(
         "--log-level",
         default="info",
@@ -104,6 +114,13 @@ def _auth_table(state: State) -> Table:
     return table
 
 
+def _journal_limit(text: str) -> JournalLimit:
+    try:
+        return JournalLimit.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def serve_command(args: argparse.Namespace) -> int:
     from spotler_sim.server import GunicornServer, port_is_free
 
@@ -133,6 +150,7 @@ def serve_command(args: argparse.Namespace) -> int:
         threads=args.threads,
         log_level=args.log_level,
         admin_token=args.admin_token,
+        journal_limit=args.journal_max,
     )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.fixtures import DEFAULT_FIXTURE
 
 API_PREFIXES = ("/integrationservice-1.1.0", "/integrationservice")
+ADMIN_PREFIX = "/__admin"
 # Set on every answer an injected fault shaped: "<rule id> <effect>". Such answers are off the
 # contract on purpose, so the contract checker leaves them alone.
 FAULT_HEADER = "X-Spotler-Sim-Fault"
@@ -22,8 +24,12 @@ class Config:
     threads: int = 8
     # Clients sign with real time: refuse timestamps further than this from the wall clock.
     max_signature_skew_seconds: int = 300
-    # Bodies above this size get 413 (a batch of 100 contacts is far below it).
+    # API bodies above this size get 413 (a batch of 100 contacts is far below it).
     max_body_bytes: int = 2 * 1024 * 1024
+    # Admin bodies above this get 413: a seed of 100,000 contacts or a snapshot fits in it.
+    max_admin_body_bytes: int = 64 * 1024 * 1024
+    # How many calls and bytes the request journal keeps (``serve --journal-max``).
+    journal_limit: JournalLimit = field(default_factory=JournalLimit)
     log_level: str = "info"
     # With a token the admin API and dashboard answer anyone who sends it, and nobody else;
     # without one they answer loopback only.

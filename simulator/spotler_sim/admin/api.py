@@ -22,6 +22,7 @@ from spotler_sim.admin.views import (
     journal_filters,
     journal_view,
 )
+from spotler_sim.config import ADMIN_PREFIX
 from spotler_sim.domain import mailings
 from spotler_sim.domain.accounts import auth_spec, new_secret, patched
 from spotler_sim.domain.clock import clock_from_request
@@ -46,7 +47,7 @@ from spotler_sim.store.contacts import SqliteContacts
 from spotler_sim.store.mailings import SqliteMailings
 
 View = Callable[..., Any]
-admin = Blueprint("admin", __name__, url_prefix="/__admin")
+admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX)
 
 
 def _route(rule: str, operation_id: str, method: str) -> Callable[[View], View]:

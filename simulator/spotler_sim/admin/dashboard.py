@@ -23,6 +23,7 @@ from spotler_sim.admin.views import (
     fault_view,
     journal_view,
 )
+from spotler_sim.config import ADMIN_PREFIX
 from spotler_sim.domain.clock import clock_from_request
 from spotler_sim.domain.faults import EFFECTS, rule_document
 from spotler_sim.domain.timewindows import iso_utc
@@ -34,7 +35,7 @@ from spotler_sim.store import journal
 from spotler_sim.store.accounts import all_accounts, authentications
 from spotler_sim.store.contacts import SqliteContacts
 
-dashboard = Blueprint("dashboard", __name__, url_prefix="/__admin")
+dashboard = Blueprint("dashboard", __name__, url_prefix=ADMIN_PREFIX)
 
 JOURNAL_ROWS = 100
 CONTACT_ROWS = 50

@@ -29,7 +29,6 @@ from spotler_sim.store import journal
 
 log = logging.getLogger("spotler_sim.http.traffic")
 
-BODY_LIMIT = 64 * 1024  # journal keeps at most this much of each body
 SECRET_HEADERS = ("authorization",)
 
 
@@ -140,11 +139,6 @@ def _drop(response: Response) -> Response:
     return Response(json.dumps(body), status=503, mimetype="application/json")
 
 
-def _clip(data: bytes | str) -> str:
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return text if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "...(clipped)"
-
-
 def _finish(response: Response) -> Response:
     if not _is_api_call():
         return response
@@ -205,9 +199,10 @@ def _record(response: Response) -> None:
                     * 1000,
                     "request_headers": json.dumps(headers),
                     "request_body": _request_body(),
-                    "response_body": _clip(body),
+                    "response_body": body.decode("utf-8", "replace"),
                     "base_string": failure.base_string if failure else None,
                 },
+                services().config.journal_limit,
             )
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
@@ -215,7 +210,7 @@ def _record(response: Response) -> None:
 
 def _request_body() -> str:
     try:
-        return _clip(request.get_data(cache=True))
+        return request.get_data(cache=True).decode("utf-8", "replace")
     except RequestEntityTooLarge:
         return f"(not kept: {request.content_length} bytes is over the size limit)"
 

@@ -17,7 +17,10 @@ from importlib import resources
 SCHEMA = resources.files("spotler_sim.store").joinpath("schema.sql").read_text(encoding="utf-8")
 # Columns schema.sql gained after its table was first created: (table, column, declaration).
 # A database file kept from an earlier version (``--db``) gets them when it is opened.
-ADDED_COLUMNS = (("accounts", "licence", "TEXT NOT NULL DEFAULT 'eCommerce'"),)
+ADDED_COLUMNS = (
+    ("accounts", "licence", "TEXT NOT NULL DEFAULT 'eCommerce'"),
+    ("journal", "size", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 class Database:
@@ -30,6 +33,8 @@ class Database:
             present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        # Calls journaled before the cap on bytes count as none of it.
+        conn.execute("INSERT OR IGNORE INTO journal_size (id, bytes) VALUES (1, 0)")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from spotler_sim.domain.journal import JournalLimit
+
 COLUMNS = (
     "wall_ms", "sim_ms", "method", "path", "query", "operation", "status", "error_type",
     "account", "key", "label", "fault_id", "fault_effect", "duration_ms", "request_headers",
@@ -12,13 +14,42 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def record(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
-    names = ", ".join(COLUMNS)
-    marks = ", ".join("?" for _ in COLUMNS)
-    cursor = conn.execute(
-        f"INSERT INTO journal ({names}) VALUES ({marks})", [entry.get(c) for c in COLUMNS]
-    )
-    return int(cursor.lastrowid or 0)
+# The texts a call brings: each clipped to the limit's length, their bytes count to the cap.
+# The headers (JSON, bounded by the server's own limits) count but are kept whole.
+TEXTS = ("path", "query", "request_body", "response_body", "base_string")
+_INSERT = (
+    f"INSERT INTO journal ({', '.join(COLUMNS)}, size) VALUES ({', '.join('?' * len(COLUMNS))}, ?)"
+)
+
+
+def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
+    """Journal one call, then prune the oldest calls beyond the limit (never this one)."""
+    values = dict(entry)
+    size = 0
+    for name in (*TEXTS, "request_headers"):
+        if isinstance(text := values.get(name), str):
+            values[name] = limit.clipped(text) if name in TEXTS else text
+            size += len(values[name].encode("utf-8", "replace"))
+    cursor = conn.execute(_INSERT, [*(values.get(c) for c in COLUMNS), size])
+    new_id = int(cursor.lastrowid or 0)
+    # Ids are given in order and only the oldest are removed: the newest ``rows`` calls are
+    # those with ids above new_id - rows.
+    conn.execute("DELETE FROM journal WHERE id <= ?", (new_id - limit.rows,))
+    (total,) = conn.execute("SELECT bytes FROM journal_size WHERE id = 1").fetchone()
+    if total > limit.bytes:
+        _prune_bytes(conn, total - limit.bytes, new_id)
+    return new_id
+
+
+def _prune_bytes(conn: sqlite3.Connection, excess: int, newest: int) -> None:
+    """Remove the oldest calls that together free ``excess`` bytes."""
+    freed, last = 0, 0
+    rows = conn.execute("SELECT id, size FROM journal WHERE id < ? ORDER BY id", (newest,))
+    for row_id, size in rows:
+        freed, last = freed + size, row_id
+        if freed >= excess:
+            break
+    conn.execute("DELETE FROM journal WHERE id <= ?", (last,))
 
 
 # filter name -> SQL condition on one value

@@ -123,11 +123,23 @@ CREATE TABLE IF NOT EXISTS journal (
     request_headers TEXT    NOT NULL,
     request_body    TEXT    NOT NULL,
     response_body   TEXT    NOT NULL,
-    base_string     TEXT
+    base_string     TEXT,
+    size            INTEGER NOT NULL DEFAULT 0 -- bytes of its texts, for the cap on bytes
 );
 CREATE INDEX IF NOT EXISTS journal_account ON journal (account, id);
 CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);
 CREATE INDEX IF NOT EXISTS journal_fault ON journal (fault_id, id);
+-- The bytes the journal holds, kept by every insert and delete, so the cap costs one read.
+CREATE TABLE IF NOT EXISTS journal_size (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    bytes INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS journal_added AFTER INSERT ON journal BEGIN
+    UPDATE journal_size SET bytes = bytes + NEW.size WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS journal_removed AFTER DELETE ON journal BEGIN
+    UPDATE journal_size SET bytes = bytes - OLD.size WHERE id = 1;
+END;
 
 -- The custom product properties an account defines (GET /product/custom-properties/list).
 CREATE TABLE IF NOT EXISTS product_property_defs (
