@@ -20,7 +20,7 @@ class SpotlerError(Exception):
     transient: bool = False
     status: int | None = None
     error_type: str | None = None
-    retry_after: float | None = None  # seconds, from a 429's Retry-After
+    retry_after: float | None = None  # seconds, from a 429's or 5xx's Retry-After
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -93,9 +93,16 @@ class Conflict(ApiError):
 
 
 class ServiceError(ApiError):
-    """Spotler failed (5xx): nothing is wrong with the call; try again later."""
+    """Spotler failed (5xx): nothing is wrong with the call; try again later, and not before
+    ``retry_after`` seconds when the answer said so (a 503 during maintenance)."""
 
     transient = True
+
+    def __init__(
+        self, status: int, error_type: str | None, message: str, retry_after: float | None = None
+    ):
+        super().__init__(status, error_type, message)
+        self.retry_after = retry_after
 
 
 class RateLimited(ApiError):
@@ -131,11 +138,11 @@ def from_answer(status: int, body: Any, headers: dict[str, str] | None = None) -
     error_type = body.get("errorType") if isinstance(body, dict) else None
     message = body.get("message") if isinstance(body, dict) else None
     message = str(message or f"Spotler answered {status} without an error body")
+    wait = retry_after_seconds(headers.get("retry-after"))
     if status == 429:
-        wait = retry_after_seconds(headers.get("retry-after"))
         return RateLimited(status, error_type, message, 60.0 if wait is None else wait)
     if status >= 500:
-        return ServiceError(status, error_type, message)
+        return ServiceError(status, error_type, message, wait)
     for family in FAMILIES:
         if error_type in family.error_types:
             return family(status, error_type, message)
