@@ -55,6 +55,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = state or State(Database(config.db_path))
+    state.sweep_leftovers()
     app.extensions["spotler"] = build_services(config, state)
 
     http_errors.register(app)

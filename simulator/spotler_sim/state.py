@@ -37,7 +37,6 @@ from spotler_sim.store.accounts import (
     account_by_name,
     authentications,
     caller_for_key,
-    delete_account,
     insert_account,
     secret_for,
     update_account,
@@ -52,6 +51,7 @@ from spotler_sim.store.forms import SqliteForms
 from spotler_sim.store.mailings import SqliteMailings
 from spotler_sim.store.orders import SqliteOrders
 from spotler_sim.store.products import SqliteProducts
+from spotler_sim.store.retired import Sweeper, retire, retired_accounts, sweep
 from spotler_sim.store.templists import SqliteTemporaryLists
 
 
@@ -63,6 +63,7 @@ class State:
     def __init__(self, db: Database, wall_ms: Callable[[], int] = _wall_ms) -> None:
         self.db = db
         self.wall_ms = wall_ms
+        self.sweeper = Sweeper(db)
 
     # ---- clock -------------------------------------------------------------------------------
     def clock(self, conn: sqlite3.Connection) -> ClockState:
@@ -95,7 +96,34 @@ class State:
 
     def has_accounts(self) -> bool:
         with self.db.read() as conn:
-            return conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+            found = conn.execute("SELECT 1 FROM accounts WHERE retired = 0 LIMIT 1").fetchone()
+            return found is not None
+
+    def reset_account(self, name: str) -> None:
+        """Empty an account, keeping its settings, keys and property definitions: as quick at a
+        million contacts as at ten (see store/retired.py)."""
+        with self.db.write() as conn:
+            old = self.account(conn, name).id
+            retire(conn, old, keep=True)
+            done = sweep(conn, old)
+        if not done:
+            self.sweeper.kick()
+
+    def delete_account(self, name: str) -> None:
+        with self.db.write() as conn:
+            self._delete(conn, self.account(conn, name).id)
+
+    def _delete(self, conn: sqlite3.Connection, account_id: int) -> None:
+        retire(conn, account_id, keep=False)
+        if not sweep(conn, account_id):
+            self.sweeper.kick()  # it waits for this transaction's lock, then sees the account
+
+    def sweep_leftovers(self) -> None:
+        """Finish sweeping accounts retired before this process started."""
+        with self.db.read() as conn:
+            pending = retired_accounts(conn)
+        if pending:
+            self.sweeper.kick()
 
     # ---- fixtures ----------------------------------------------------------------------------
     def load_fixture_file(self, path: str | Path) -> None:
@@ -394,7 +422,7 @@ class State:
             for raw in document["accounts"]:
                 existing = account_by_name(conn, raw["name"])
                 if existing is not None:
-                    delete_account(conn, existing.id)
+                    self._delete(conn, existing.id)
                 self.create_account(conn, raw)
 
     def add_bounce(

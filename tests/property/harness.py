@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,6 +13,43 @@ from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import caller_for_key
 from spotler_sim.store.contacts import SqliteContacts
+
+
+def bulk_contacts(conn: sqlite3.Connection, account_id: int, numbers: Iterable[int]) -> None:
+    """Contacts ``<n>`` straight into the tables (fast, for size tests): e-mail ``c<n>@x.nl``
+    and ``externalCustomerId`` ``<n>``."""
+    numbers = list(numbers)
+    conn.executemany(
+        "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, created_ms, "
+        "changed_ms, listed_ms) VALUES (?, ?, ?, ?, '{}', 1, 1, 1)",
+        ((n, account_id, f"e{n}", f"c{n}@x.nl") for n in numbers),
+    )
+    conn.executemany(
+        "INSERT INTO contact_ids (account_id, field, value, contact_id) "
+        "VALUES (?, 'externalCustomerId', ?, ?)",
+        ((account_id, str(n), n) for n in numbers),
+    )
+
+
+class VmSteps:
+    """Counts the SQLite VM instructions a connection runs: the rows a statement visits show up
+    here, whatever the plan's wording (an index prefix that reads a whole account also "uses an
+    index"). Use as ``with VmSteps(conn) as steps: ...; steps.count``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.count = 0
+
+    def _step(self) -> int:
+        self.count += 1
+        return 0
+
+    def __enter__(self) -> VmSteps:
+        self.conn.set_progress_handler(self._step, 1)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.conn.set_progress_handler(None, 1)
 
 
 def account_document(*, shared_field: bool, lag_seconds: float = 0) -> dict[str, Any]:

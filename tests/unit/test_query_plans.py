@@ -40,7 +40,7 @@ from spotler_sim.store.mailings import SqliteMailings
 from spotler_sim.store.orders import SqliteOrders
 from spotler_sim.store.products import SqliteProducts
 from spotler_sim.store.templists import SqliteTemporaryLists
-from tests.property.harness import account_document
+from tests.property.harness import VmSteps, account_document, bulk_contacts
 
 QUERIES = {
     "updates window": "SELECT id FROM contacts WHERE account_id = 1 AND listed_ms BETWEEN 1 AND 2 "
@@ -402,16 +402,7 @@ def _write_account(path: Path, count: int) -> State:
     state = State(Database(str(path)))
     state.load_fixture(account_document(shared_field=False))
     with state.db.write() as conn:
-        conn.executemany(
-            "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, created_ms, "
-            "changed_ms, listed_ms) VALUES (?, 1, ?, ?, '{}', 1, 1, 1)",
-            ((n, f"e{n}", f"c{n}@x.nl") for n in range(1, count + 1)),
-        )
-        conn.executemany(
-            "INSERT INTO contact_ids (account_id, field, value, contact_id) "
-            "VALUES (1, 'externalCustomerId', ?, ?)",
-            ((str(n), n) for n in range(1, count + 1)),
-        )
+        bulk_contacts(conn, 1, range(1, count + 1))
     return state
 
 
@@ -462,22 +453,12 @@ def test_write_uses_an_index(tmp_path: Path, name: str) -> None:
 
 
 def _steps(state: State, call: Callable[[SqliteContacts, Caller], object]) -> int:
-    """How many SQLite VM instructions the call ran: rows it visits show up here, whatever the
-    plan's wording (an index prefix that reads the whole account also "uses an index")."""
-    steps = 0
-
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
     with state.db.write() as conn:
         caller = caller_for_key(conn, "w")
         assert caller is not None
-        conn.set_progress_handler(count, 1)
-        call(SqliteContacts(conn, caller.account.id), caller)
-        conn.set_progress_handler(None, 1)
-    return steps
+        with VmSteps(conn) as steps:
+            call(SqliteContacts(conn, caller.account.id), caller)
+    return steps.count
 
 
 @pytest.mark.parametrize("name", sorted(WRITE_CALLS))

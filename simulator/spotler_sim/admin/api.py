@@ -36,9 +36,7 @@ from spotler_sim.store.accounts import (
     add_authentication,
     all_accounts,
     authentications,
-    delete_account,
     remove_authentication,
-    reset_account,
     secret_for,
     set_secret,
     update_account,
@@ -79,17 +77,13 @@ def create_account() -> tuple[Response, int]:
 
 @_route("/accounts/<name>", "deleteAccount", "DELETE")
 def deleteaccount_view(name: str) -> Response:
-    state = services().state
-    with state.db.write() as conn:
-        delete_account(conn, state.account(conn, name).id)
+    services().state.delete_account(name)
     return Response(status=204)
 
 
 @_route("/accounts/<name>/reset", "resetAccount", "POST")
 def resetaccount_view(name: str) -> Response:
-    state = services().state
-    with state.db.write() as conn:
-        reset_account(conn, state.account(conn, name).id)
+    services().state.reset_account(name)
     return Response(status=204)
 
 

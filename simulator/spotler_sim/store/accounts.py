@@ -71,7 +71,7 @@ def _account(conn: sqlite3.Connection, row: sqlite3.Row) -> Account:
 
 
 def account_by_name(conn: sqlite3.Connection, name: str) -> Account | None:
-    row = conn.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
+    row = conn.execute("SELECT * FROM accounts WHERE name = ? AND retired = 0", (name,)).fetchone()
     return _account(conn, row) if row else None
 
 
@@ -104,7 +104,9 @@ def secret_for(conn: sqlite3.Connection, key: str) -> str | None:
 
 
 def all_accounts(conn: sqlite3.Connection) -> list[Account]:
-    rows = conn.execute("SELECT * FROM accounts ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT * FROM accounts WHERE retired = 0 ORDER BY coalesce(position, id), id"
+    ).fetchall()
     return [_account(conn, row) for row in rows]
 
 
@@ -158,42 +160,3 @@ def set_secret(conn: sqlite3.Connection, account_id: int, label: str, secret: st
         ).rowcount
         > 0
     )
-
-
-def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
-    reset_account(conn, account_id)
-    conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
-
-
-def reset_account(conn: sqlite3.Connection, account_id: int) -> None:
-    """Remove every contact, change, bounce, product, order, conversion, campaign, automation,
-    form, audience, temporary list, mailing, trend report and interaction of an account; keep
-    its settings, keys and property definitions."""
-    for table in (
-        "interactions",
-        "interaction_tallies",
-        "mailings",
-        "trend_reports",
-        "audience_members",
-        "audiences",
-        "temporary_list_members",
-        "temporary_lists",
-        "form_results",
-        "form_fields",
-        "forms",
-        "automation_entries",
-        "automations",
-        "campaign_subscriptions",
-        "campaign_mailings",
-        "campaign_triggers",
-        "campaigns",
-        "conversions",
-        "orders",
-        "product_terms",
-        "products",
-        "pending_changes",
-        "bounces",
-        "contact_ids",
-        "contacts",
-    ):
-        conn.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))

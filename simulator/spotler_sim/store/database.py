@@ -20,6 +20,8 @@ SCHEMA = resources.files("spotler_sim.store").joinpath("schema.sql").read_text(e
 ADDED_COLUMNS = (
     ("accounts", "licence", "TEXT NOT NULL DEFAULT 'eCommerce'"),
     ("journal", "size", "INTEGER NOT NULL DEFAULT 0"),
+    ("accounts", "retired", "INTEGER NOT NULL DEFAULT 0"),
+    ("accounts", "position", "INTEGER"),
 )
 
 

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     dedup_rules TEXT NOT NULL,                -- JSON array of arrays of field names
     lag         TEXT NOT NULL,                -- JSON visibility-lag policy
     list_shape  TEXT NOT NULL DEFAULT 'paged', -- paged | array (updates/bounces lists)
-    licence     TEXT NOT NULL DEFAULT 'eCommerce' -- Email | Automation | eCommerce
+    licence     TEXT NOT NULL DEFAULT 'eCommerce', -- Email | Automation | eCommerce
+    retired     INTEGER NOT NULL DEFAULT 0,   -- reset or deleted: its rows await the sweep
+    position    INTEGER                       -- place in the list (NULL: by id)
 );
 
 CREATE TABLE IF NOT EXISTS authentications (
@@ -74,6 +76,7 @@ CREATE TABLE IF NOT EXISTS pending_changes (
     visible_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pending_visible ON pending_changes (account_id, visible_ms);
+CREATE INDEX IF NOT EXISTS pending_contact ON pending_changes (contact_id);
 
 CREATE TABLE IF NOT EXISTS bounces (
     id           INTEGER PRIMARY KEY,
@@ -85,6 +88,7 @@ CREATE TABLE IF NOT EXISTS bounces (
     visible_ms   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS bounces_window ON bounces (account_id, date_ms, id);
+CREATE INDEX IF NOT EXISTS bounces_contact ON bounces (contact_id);
 
 -- OAuth nonces already used, kept for the signature time window.
 CREATE TABLE IF NOT EXISTS nonces (

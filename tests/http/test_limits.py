@@ -1,5 +1,5 @@
-"""The journal's cap and the body limits as a client meets them: ``serve --journal-max`` keeps
-the newest calls, the admin seed takes what its contract allows, and each 413 names its limit."""
+"""The journal's cap and the body limits in process: queries clipped like bodies, the admin seed
+takes what its contract allows, and each 413 names its own limit."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from spotler_sim.config import DEFAULT_FIXTURE, Config
 from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.state import State
 from spotler_sim.store import Database
-from tests.plugins.simulator import Sim, serving
+from tests.plugins.simulator import Sim
 
 
 @pytest.fixture
@@ -33,16 +33,6 @@ def make_sim(tmp_path: Path) -> Iterator[Callable[..., Sim]]:
     yield build
     for state in states:
         state.db.close()
-
-
-def test_serve_journal_max_keeps_the_newest_calls(tmp_path: Path) -> None:
-    with serving(tmp_path / "serve.log", "--workers", "2", "--journal-max", "3") as live:
-        with live.client() as api:
-            for n in range(1001, 1006):
-                api.get(f"/contact/{n}")
-        with httpx.Client(base_url=live.base + "/__admin") as admin:
-            kept = admin.get("/requests").json()["requests"]
-    assert [entry["path"] for entry in kept] == [f"/contact/{n}" for n in (1005, 1004, 1003)]
 
 
 def test_a_long_query_is_journaled_clipped_like_a_body(make_sim: Callable[..., Sim]) -> None:
