@@ -125,6 +125,19 @@ crashes = st.frozensets(st.integers(1, 12), max_size=3)
     lag_s=449, extra_s=0, poll_every_s=410, crash_at=frozenset({6}),
     changes=[(40, 0), (0, 1), (452, 0), (450, 0), (0, 1), (0, 2), (366, 1)],
 )  # fmt: skip
+# Window edges, pinned so that they are met on every run (a random draw found them only after
+# minutes). A margin of 600 s and a poll every 900 s close windows at START+300, START+1200, ...
+@example(  # c0 changes exactly at a window's end, is read there, and changes again in the next
+    lag_s=0, extra_s=0, poll_every_s=900, crash_at=frozenset(), changes=[(300, 0), (700, 0)],
+)  # fmt: skip
+@example(  # three changes at the shared edge: the next window's first page is all overlap
+    lag_s=0, extra_s=0, poll_every_s=900, crash_at=frozenset(),
+    changes=[(300, 0), (0, 1), (0, 2), (400, 3), (100, 1), (200, 2)],
+)  # fmt: skip
+@example(  # the edge's page boundary falls inside the overlap, with a lag and a crash after it
+    lag_s=120, extra_s=0, poll_every_s=900, crash_at=frozenset({4}),
+    changes=[(300, 0), (0, 1), (0, 2), (0, 3), (500, 0), (0, 3), (300, 2)],
+)  # fmt: skip
 @given(
     lag_s=st.integers(0, 1200),
     extra_s=st.integers(0, 300),
