@@ -60,6 +60,24 @@ fuzz: $(STAMP) $(CHROMIUM)
 		tests/property tests/client/test_poller.py tests/client/test_retry_policy.py \
 		tests/contract/test_schemathesis.py -q
 
-bench: $(STAMP)
+# Throughput by wrk against in-run baselines (Flask hello, raw WSGI, WireMock where Java is),
+# loading at BENCH_SIZES contacts (the million takes minutes), then the page benchmarks.
+BENCH_SIZES ?= 1000,100000
+WIREMOCK    := bench/.cache/node_modules/wiremock
+
+/usr/bin/wrk:
+	@echo "Installing Debian's wrk for the throughput benchmark (once)..."
+	$(SUDO) apt-get install -y -q wrk >/dev/null || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk >/dev/null; }
+
+$(WIREMOCK):
+	@if command -v java >/dev/null && command -v npm >/dev/null; then \
+	  echo "Installing the WireMock jar (npm package wiremock) into bench/.cache (once)..."; \
+	  npm install --silent --prefix bench/.cache wiremock; \
+	else echo "No Java or npm here: the throughput table runs without WireMock"; fi
+
+bench: $(STAMP) /usr/bin/wrk $(WIREMOCK)
+	$(BIN)/python bench/throughput.py
+	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/loading.py
 	$(BIN)/python bench/updates_page.py
 	$(BIN)/python bench/report_pages.py

@@ -1,0 +1,181 @@
+"""Loading an account of 1,000, 100,000 or 1,000,000 contacts (run with `make bench`).
+
+For each size a fresh `spotler-sim serve --workers 2` gets an account loaded through the API as
+a connector loads it (signed POST /contact/list, batches of 100, one after another); then one
+new contact is created at that size (POST /contact, median of 20), the account is reset, and
+the workers' memory is read before and after. Separately, the same contacts are imported as a
+fixture in process (State.load_fixture, what `serve --fixture` and a snapshot load run).
+
+BENCH_SIZES picks the sizes (default 1000,100000; the million takes minutes:
+`make bench BENCH_SIZES=1000,100000,1000000`). What counts are the ratios: the last tenth of the
+batches against the first, creation and memory at each size against the smallest.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.testing.server import Server, serving
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",") if s.strip()]
+BATCH = 100
+KEY, SECRET = "load-key", "load-secret"
+ACCOUNT: dict[str, Any] = {
+    "name": "load",
+    "idFields": ["externalCustomerId"],
+    "authentications": [
+        {"label": "shop", "key": KEY, "secret": SECRET, "idField": "externalCustomerId"}
+    ],
+}
+
+
+@dataclass
+class Row:
+    size: int
+    batch_s: float
+    first_ms: float
+    last_ms: float
+    fixture_s: float
+    insert_ms: float
+    reset_ms: float
+    rss_start_mb: float
+    rss_loaded_mb: float
+
+
+def contact(n: int) -> dict[str, Any]:
+    return {
+        "externalId": f"c{n}",
+        "properties": {"email": f"person{n}@example.com", "firstName": f"Person {n}"},
+    }
+
+
+def workers_rss_mb(server: Server) -> float:
+    """Resident memory of the gunicorn workers (the children of the serve process)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total_kb = 0
+    for child in children:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def load_batches(api: httpx.Client, size: int) -> list[float]:
+    seconds = []
+    for start in range(0, size, BATCH):
+        body = {"update": True, "contacts": [contact(n) for n in range(start, start + BATCH)]}
+        began = time.perf_counter()
+        response = api.post("/contact/list", json=body)
+        seconds.append(time.perf_counter() - began)
+        if response.status_code != 200:
+            raise RuntimeError(f"batch at {start} answered {response.status_code}: {response.text}")
+    return seconds
+
+
+def insert_ms(api: httpx.Client, size: int) -> float:
+    samples = []
+    for n in range(20):
+        body = {"update": True, "contact": contact(size + 10_000_000 + n)}
+        began = time.perf_counter()
+        response = api.post("/contact", json=body)
+        samples.append(time.perf_counter() - began)
+        assert response.status_code == 204, response.text
+    return statistics.median(samples) * 1000
+
+
+def fixture_seconds(folder: Path, size: int) -> float:
+    seeds = [
+        {"ids": {"externalCustomerId": f"c{n}"}, "properties": contact(n)["properties"]}
+        for n in range(size)
+    ]
+    document = {"accounts": [{**ACCOUNT, "contacts": seeds}]}
+    state = State(Database(str(folder / "fixture.db")))
+    began = time.perf_counter()
+    state.load_fixture(document)
+    elapsed = time.perf_counter() - began
+    state.db.close()
+    return elapsed
+
+
+def measure(size: int, console: Console) -> Row:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        options = ("--workers", "2", "--no-fixture", "--db", str(folder / "load.db"))
+        with (
+            serving(folder / "serve.log", *options, "--log-level", "warning") as server,
+            httpx.Client(base_url=server.base + "/__admin", timeout=600) as admin,
+        ):
+            assert admin.post("/accounts", json=ACCOUNT).status_code == 201
+            rss_start = workers_rss_mb(server)
+            with server.signed(KEY, SECRET, timeout=600) as api:
+                warm = [contact(n) for n in range(-BATCH, 0)]  # first calls load code
+                api.post("/contact/list", json={"update": True, "contacts": warm})
+                with console.status(f"{size:,} contacts through POST /contact/list..."):
+                    batches = load_batches(api, size)
+                insert = insert_ms(api, size)
+            rss_loaded = workers_rss_mb(server)
+            began = time.perf_counter()
+            assert admin.post("/accounts/load/reset").status_code == 204
+            reset = (time.perf_counter() - began) * 1000
+        with console.status(f"{size:,} contacts as a fixture..."):
+            fixture = fixture_seconds(folder, size)
+    tenth = max(1, len(batches) // 10)
+    return Row(
+        size,
+        sum(batches),
+        statistics.mean(batches[:tenth]) * 1000,
+        statistics.mean(batches[-tenth:]) * 1000,
+        fixture,
+        insert,
+        reset,
+        rss_start,
+        rss_loaded,
+    )
+
+
+def main() -> None:
+    console = Console(width=max(Console().width, 140))
+    rows = [measure(size, console) for size in SIZES]
+    smallest = rows[0]
+    table = Table(title="loading an account (one run; ratios against the first size)")
+    columns = (
+        "contacts", "batches s", "batch ms 1st 10%", "last 10%", "last/1st", "fixture s",
+        "insert ms", "x 1st", "reset ms", "RSS MB start/loaded", "x 1st",
+    )  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(
+            f"{row.size:,}",
+            f"{row.batch_s:,.1f}",
+            f"{row.first_ms:,.1f}",
+            f"{row.last_ms:,.1f}",
+            f"{row.last_ms / row.first_ms:.2f}",
+            f"{row.fixture_s:,.1f}",
+            f"{row.insert_ms:.1f}",
+            f"{row.insert_ms / smallest.insert_ms:.2f}",
+            f"{row.reset_ms:,.0f}",
+            f"{row.rss_start_mb:,.0f} / {row.rss_loaded_mb:,.0f}",
+            f"{row.rss_loaded_mb / smallest.rss_loaded_mb:.2f}",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

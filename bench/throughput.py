@@ -1,0 +1,234 @@
+"""Requests per second and p99 of the served simulator against baselines served the same way,
+all measured in one run on this machine by wrk (run with `make bench`).
+
+Baselines: a Flask hello app and a raw WSGI app answering a contact-sized JSON, each served by
+gunicorn -w2, and, where Java is present, a WireMock standalone stub answering that JSON (the
+npm package `wiremock` ships the jar; `make bench` puts it in bench/.cache). Then the simulator
+as a user serves it (`spotler-sim serve --workers 2`, demo fixture): a signed, nonce-checked
+GET /contact/1001, the same call unsigned (answered 401) and a signed POST /contact upsert.
+
+Signed calls come from a pool signed just before the run (OAuth parameters in the query
+string, one nonce each, fresh timestamps) that bench/pool.lua walks without repeating; a run
+that met any 401 or ran out of pool is marked invalid. What counts is the ratio to Flask hello
+in the same run (the machine is shared): BENCH_DURATION (seconds, default 8) and
+BENCH_CONNECTIONS (default 32) change the load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from spotler_sim.testing.server import API, free_port, running
+from spotler_sim.testing.signing import sign
+
+BENCH = Path(__file__).resolve().parent
+DURATION = int(os.environ.get("BENCH_DURATION", "8"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+THREADS = 2
+POOL_RATE = 4_000  # signed calls per second the pool allows for, well above what one gets
+KEY, SECRET = "demo-webshop", "demo-webshop-secret"
+UPSERT = {
+    "update": True,
+    "contact": {"externalId": "bench-1", "properties": {"email": "bench@example.com"}},
+}
+
+
+@dataclass
+class Result:
+    case: str
+    rate: float
+    p99_ms: float
+    non2xx: int
+    unauthorized: int
+    reused: int
+    errors: int
+    signed: bool
+
+    @property
+    def note(self) -> str:
+        parts = []
+        if self.signed and (self.unauthorized or self.reused):
+            parts.append(f"INVALID: {self.unauthorized} x 401, {self.reused} pool reuses")
+        if self.non2xx and not self.case.endswith("401"):
+            parts.append(f"{self.non2xx} non-2xx")
+        if self.errors:
+            parts.append(f"{self.errors} socket errors")
+        return "; ".join(parts)
+
+
+def wrk(
+    case: str, base: str, paths: list[str], folder: Path, *, method: str = "GET",
+    body: bytes | None = None, signed: bool = False, duration: int = DURATION,
+) -> Result:  # fmt: skip
+    pool = folder / "pool.txt"
+    pool.write_text("\n".join(paths) + "\n")
+    body_file = folder / "body.json"
+    body_file.write_bytes(body or b"")
+    command = [
+        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "-s", str(BENCH / "pool.lua"),
+        base, "--", str(pool), method, str(body_file) if body else "", str(THREADS),
+        "once" if signed else "cycle",
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    found = re.search(r"^POOL (.*)$", output, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"wrk gave no summary:\n{output}")
+    values = {k: int(v) for k, v in (pair.split("=") for pair in found.group(1).split())}
+    return Result(
+        case,
+        values["requests"] / (values["duration_us"] / 1e6),
+        values["p99_us"] / 1000,
+        values["non2xx"],
+        values["unauthorized"],
+        values["reused"],
+        values["errors"],
+        signed,
+    )
+
+
+def signed_pool(
+    base: str, method: str, path: str, count: int, body: str | None = None
+) -> list[str]:
+    """``count`` calls signed now, each with its own nonce, as path?query for wrk."""
+    urls = []
+    for _ in range(count):
+        url, _ = sign(method, base + path, KEY, SECRET, placement="query", json_body=body)
+        parts = urlsplit(url)
+        urls.append(f"{parts.path}?{parts.query}")
+    return urls
+
+
+@contextmanager
+def gunicorn(app: str, folder: Path) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+        "--chdir", str(BENCH), "--log-level", "warning", app,
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/", folder / f"{app}.log"):
+        yield base
+
+
+def wiremock_jar() -> Path | None:
+    if subprocess.run(["sh", "-c", "command -v java"], capture_output=True).returncode != 0:
+        return None
+    return next(iter(sorted((BENCH / ".cache").glob("node_modules/wiremock/**/*.jar"))), None)
+
+
+@contextmanager
+def wiremock(jar: Path, folder: Path) -> Iterator[str]:
+    from baselines import CONTACT
+
+    mappings = folder / "wiremock" / "mappings"
+    mappings.mkdir(parents=True)
+    stub = {
+        "request": {"method": "GET", "urlPath": "/contact/1001"},
+        "response": {
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": CONTACT.decode(),
+        },
+    }
+    (mappings / "contact.json").write_text(json.dumps(stub))
+    port = free_port()
+    command = [
+        "java", "-jar", str(jar), "--port", str(port), "--root-dir", str(folder / "wiremock"),
+        "--disable-banner", "--no-request-journal",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/contact/1001", folder / "wiremock.log", start_timeout=60):
+        yield base
+
+
+@contextmanager
+def simulator(folder: Path) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "spotler_sim.cli", "serve", "--port", str(port),
+        "--workers", "2", "--db", str(folder / "sim.db"), "--log-level", "warning",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/openapi.json", folder / "serve.log"):
+        yield base
+
+
+def measure(folder: Path) -> list[Result]:
+    results = []
+    pool_size = DURATION * POOL_RATE
+    for label, app, path in (
+        ("Flask hello (gunicorn -w2)", "baselines:flask_hello", "/"),
+        ("raw WSGI JSON (gunicorn -w2)", "baselines:raw_wsgi", "/"),
+    ):
+        with gunicorn(app, folder) as base:
+            wrk(label, base, [path], folder, duration=1)  # warm up
+            results.append(wrk(label, base, [path], folder))
+    jar = wiremock_jar()
+    if jar is not None:
+        with wiremock(jar, folder) as base:
+            wrk("WireMock stub", base, ["/contact/1001"], folder, duration=2)
+            results.append(wrk("WireMock stub (contact JSON)", base, ["/contact/1001"], folder))
+    with simulator(folder) as base:
+        unsigned = [f"{API}/contact/1001"]
+        wrk("warm up", base, unsigned, folder, duration=2)
+        get = signed_pool(base, "GET", f"{API}/contact/1001", pool_size)
+        results.append(wrk("signed GET /contact/{id}", base, get, folder, signed=True))
+        results.append(wrk("unsigned GET, answered 401", base, unsigned, folder))
+        body = json.dumps(UPSERT)
+        post = signed_pool(base, "POST", f"{API}/contact", pool_size, body)
+        upsert = wrk(
+            "signed POST /contact upsert", base, post, folder, method="POST",
+            body=body.encode(), signed=True,
+        )  # fmt: skip
+        results.append(upsert)
+    return results
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    console = Console(width=max(Console().width, 140))
+    before = uptime()
+    with tempfile.TemporaryDirectory() as folder:
+        results = measure(Path(folder))
+    hello = results[0].rate
+    table = Table(
+        title=f"throughput: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s, one run "
+        f"(load before: {before.split('load average: ')[-1]}, after: "
+        f"{uptime().split('load average: ')[-1]})"
+    )
+    for column in ("case", "req/s", "p99 ms", "x Flask hello", "notes"):
+        table.add_column(column, justify="left" if column in ("case", "notes") else "right")
+    for result in results:
+        table.add_row(
+            result.case,
+            f"{result.rate:,.0f}",
+            f"{result.p99_ms:,.1f}",
+            f"{result.rate / hello:.2f}",
+            result.note,
+        )
+    console.print(table)
+    if any(r.signed and (r.unauthorized or r.reused) for r in results):
+        console.print("[red]A signed run met 401s or reused its pool: the run is invalid.[/red]")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
