@@ -6,12 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from spotler_connector.queue import Call, Failure, Outbox
+from spotler_connector.queue import Call, Failure, Outbox, RetryPolicy
+
+START = 1_000_000.0  # where a test's outbox clock starts
 
 
 @pytest.fixture
 def outbox(tmp_path: Path) -> Outbox:
     return Outbox(tmp_path / "outbox.db")
+
+
+@pytest.fixture
+def clock() -> list[float]:
+    """An outbox clock the test moves by hand (``clock[0] += 60``)."""
+    return [START]
+
+
+def clocked(tmp_path: Path, clock: list[float], policy: RetryPolicy) -> Outbox:
+    """An outbox reading the test's clock."""
+    return Outbox(tmp_path / "outbox.db", policy=policy, clock=lambda: clock[0])
 
 
 def claim(outbox: Outbox, call_id: int) -> Call:
