@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,14 +112,55 @@ class Sim:
             return [tuple(row) for row in conn.execute(sql)]
 
 
+class Pristine:
+    """One app and one database for a whole session, put back to the demo fixture on demand.
+
+    Building the Flask app and loading the demo cost most of an in-process test; both happen once.
+    Everything the simulator keeps (accounts, contacts, clock, fault rules and their counters, the
+    journal, nonces, even the schema) lives in the SQLite file, so copying the pristine pages
+    back over it with SQLite's backup API (a millisecond) is a complete reset.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.state = State(Database(db_path))
+        self.state.load_fixture_file(DEFAULT_FIXTURE)
+        self.app = create_app(Config(db_path=db_path), self.state)
+        self._wall_ms = self.state.wall_ms
+        self._pages = sqlite3.connect(":memory:")
+        self._connection().backup(self._pages)
+
+    def _connection(self) -> sqlite3.Connection:
+        with self.state.db.read() as conn:
+            return conn
+
+    def reset(self) -> None:
+        self.state.wall_ms = self._wall_ms  # in case a test swapped the wall clock
+        self._pages.backup(self._connection())
+
+    def dump(self) -> list[str]:
+        """Every statement that rebuilds the database as it is now (for proving a reset whole)."""
+        return list(self._connection().iterdump())
+
+    def pristine_dump(self) -> list[str]:
+        return list(self._pages.iterdump())
+
+    def close(self) -> None:
+        self._pages.close()
+        self.state.db.close()
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pristine]:
+    kept = Pristine(str(tmp_path_factory.mktemp("sim") / "state.db"))
+    yield kept
+    kept.close()
+
+
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[Sim]:
-    db_path = str(tmp_path / "state.db")
-    state = State(Database(db_path))
-    state.load_fixture_file(DEFAULT_FIXTURE)
-    app = create_app(Config(db_path=db_path), state)
-    yield Sim(state, httpx.WSGITransport(app=app))
-    state.db.close()
+def sim(pristine: Pristine) -> Sim:
+    """The session's simulator, put back to the demo fixture before the test starts."""
+    pristine.reset()
+    return Sim(pristine.state, httpx.WSGITransport(app=pristine.app))
 
 
 @dataclass
