@@ -4,6 +4,7 @@ nonces, even a dropped table)."""
 
 from __future__ import annotations
 
+from spotler_sim.store.retired import BATCH
 from tests.plugins.simulator import Pristine, Sim
 
 FAULT = {
@@ -12,18 +13,25 @@ FAULT = {
     "after": 1,
 }
 ACCOUNT = {"name": "left-behind", "authentications": [{"label": "shop"}]}
+# More contacts than one sweep batch: resetting the account leaves a thread sweeping the rest.
+MANY = [{"ids": {"externalCustomerId": f"many-{n}"}, "properties": {}} for n in range(BATCH + 100)]
 CONTACT = {"update": True, "contact": {"externalId": "left-1", "properties": {"city": "Delft"}}}
 
 
 def leave_everything_behind(sim: Sim) -> None:
+    with sim.client() as api:
+        assert api.post("/contact", json=CONTACT).status_code == 204  # a nonce and a journal entry
     with sim.admin() as admin:
         assert admin.post("/faults", json=FAULT).status_code == 201
         assert admin.put("/clock", json={"frozenAt": "2031-01-01T00:00:00Z"}).status_code == 200
         assert admin.post("/accounts", json=ACCOUNT).status_code == 201
+        assert admin.post("/accounts/left-behind/contacts", json=MANY).status_code == 204
+        assert admin.post("/accounts/left-behind/reset").status_code == 204
+        assert admin.post("/accounts/demo/contacts", json=MANY).status_code == 204
+        assert admin.post("/accounts/demo/reset").status_code == 204
         assert admin.patch("/accounts/demo", json={"listShape": "array"}).status_code == 200
     with sim.client() as api:
-        assert api.post("/contact", json=CONTACT).status_code == 204  # a nonce and a journal entry
-        assert api.get("/contact/1001").status_code == 200  # counts toward the fault's "after"
+        assert api.get("/contact/1001").status_code == 404  # the fault's "after" counts it
     with sim.state.db.write() as conn:
         conn.execute("DROP TABLE contact_ids")
 

@@ -135,6 +135,9 @@ class Pristine:
 
     def reset(self) -> None:
         self.state.wall_ms = self._wall_ms  # in case a test swapped the wall clock
+        # A large account reset or deleted leaves a thread sweeping its rows; restored pages
+        # under it would lose rows of whichever account has that id again.
+        assert self.state.sweeper.join(timeout=60), "the retired-rows sweeper did not finish"
         self._pages.backup(self._connection())
 
     def dump(self) -> list[str]:
