@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,7 +55,7 @@ def test_every_scenario_file_is_valid_and_has_a_test() -> None:
     names = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
     assert names == sorted(
         ["flaky-network", "maintenance-window", "rate-limited", "lost-responses", "late-updates",
-         "dedup-contamination"]
+         "dedup-contamination", "dedup-rules"]
     )  # fmt: skip
     for name in names:
         document = yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text())
@@ -159,3 +160,29 @@ def test_dedup_contamination(server: LiveServer) -> None:
             },
         )
         assert shop.get("/contact/42").json()["properties"]["firstName"] == "Quinty"
+
+
+def test_dedup_rules(server: LiveServer) -> None:
+    apply(server, "dedup-rules")
+
+    def upsert(client: httpx.Client, external_id: str, update: bool = True, **props: str) -> Any:
+        body = {"update": update, "contact": {"externalId": external_id, "properties": props}}
+        return client.post("/contact", json=body)
+
+    with (
+        api(server, "rules-webshop", "rules-webshop-secret") as shop,
+        api(server, "rules-crm", "rules-crm-secret") as crm,
+    ):
+        anna = crm.get("/contact/C-1").json()
+        assert upsert(shop, "W-5", email="fam@example.com").status_code == 204
+        linked = shop.get("/contact/W-5").json()  # the first of the two sharing the address
+        assert linked["encryptedId"] == anna["encryptedId"]
+        assert linked["properties"]["firstName"] == "Anna"
+        assert upsert(crm, "C-2", email="fam@example.com", firstName="Bastiaan").status_code == 204
+        assert crm.get("/contact/C-1").json()["properties"]["firstName"] == "Anna"
+        assert crm.get("/contact/C-2").json()["properties"]["firstName"] == "Bastiaan"
+        refused = upsert(crm, "C-9", update=False, email="fam@example.com")
+        assert refused.status_code == 400
+        assert refused.json()["errorType"] == "CONTACT_ALREADY_EXISTS"
+        assert "matched on email)" in refused.json()["message"]
+        assert crm.get("/contact/C-9").status_code == 404
