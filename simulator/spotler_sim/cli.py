@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from spotler_sim import fixtures
+from spotler_sim import fixtures, worker
 from spotler_sim.admin import cli as admin_cli
 from spotler_sim.config import API_PREFIXES, Config
 from spotler_sim.domain.journal import JournalLimit
@@ -30,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="spotler-sim", description="A local, stateful simulator of the Spotler REST API."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve the simulator until Ctrl-C")
+    serve = commands.add_parser(
+        "serve", help="serve the simulator until Ctrl-C", epilog=worker.LIMITS_HELP
+    )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )

@@ -9,6 +9,12 @@ from gunicorn.app.base import BaseApplication
 
 from spotler_sim.app import create_app
 from spotler_sim.config import Config
+from spotler_sim.worker import (
+    HEADER_COUNT_LIMIT,
+    HEADER_FIELD_LIMIT,
+    REQUEST_LINE_LIMIT,
+    BufferingWorker,
+)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -32,7 +38,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         settings: dict[str, Any] = {
             "bind": f"{self.config.host}:{self.config.port}",
             "workers": self.config.workers,
-            "worker_class": "gthread",
+            # gthread with a front that hands a thread only whole requests (see worker.py)
+            "worker_class": BufferingWorker,
             "threads": self.config.threads,
             "timeout": 120,
             "graceful_timeout": 5,
@@ -40,9 +47,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "accesslog": "-" if self.config.log_level == "debug" else None,
             "errorlog": "-",
             "proc_name": "spotler-sim",
-            # Long request lines reach the app, which refuses them in Spotler's JSON shape
-            # instead of gunicorn's HTML error page.
-            "limit_request_line": 0,
+            # Refused in Spotler's shape by the worker (see worker.py for every limit).
+            "limit_request_line": REQUEST_LINE_LIMIT,
+            "limit_request_fields": HEADER_COUNT_LIMIT,
+            "limit_request_field_size": HEADER_FIELD_LIMIT,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)

@@ -10,9 +10,12 @@ unknown path) is always JSON.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, g, jsonify, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from spotler_sim import contracts
 from spotler_sim.http import xmldoc
@@ -21,12 +24,26 @@ XML = "application/xml"
 JSON = "application/json"
 
 
+def prefers_xml(accept: str | None) -> bool:
+    """Whether a client sending this ``Accept`` header gets XML (it did not prefer JSON)."""
+    return parse_accept_header(accept, MIMEAccept).best_match([XML, JSON]) != JSON
+
+
 def wants_xml(operation_id: str) -> bool:
     """Whether this request is answered in XML: the operation has an XML form and the client
     did not prefer JSON."""
     if not contracts.answers_xml(operation_id):
         return False
-    return request.accept_mimetypes.best_match([XML, JSON]) != JSON
+    return prefers_xml(request.headers.get("Accept"))
+
+
+def error_payload(body: dict[str, Any], *, xml: bool) -> tuple[str, bytes]:
+    """The content type and bytes of an ``ErrorResponse``, for refusals made outside Flask
+    (before a request could be read whole)."""
+    if xml:
+        schema = contracts.named({"$ref": "#/components/schemas/ErrorResponse"})
+        return XML, xmldoc.dump(body, schema)
+    return JSON, json.dumps(body).encode()
 
 
 def render(document: Any, status: int = 200) -> Response:
