@@ -32,6 +32,22 @@ class SpotlerError(Exception):
         return cls(400, "INVALID_PARAMS", message)
 
     @classmethod
+    def body_too_large(cls, limit: int, *, admin: bool) -> SpotlerError:
+        """A body over the limit of its path, whether framed by length or by chunks."""
+        if admin:  # seeds and snapshots are large on purpose
+            advice = "seed at most 100,000 contacts per call, in several calls when there are more"
+            return cls(
+                413, "INVALID_PARAMS", f"the request body is over the admin API's limit of "
+                f"{limit:,} bytes: {advice}",
+            )  # fmt: skip
+        return cls(
+            413,
+            "INVALID_PARAMS",
+            f"the request body is over the API's limit of {limit:,} bytes: send at most 100 "
+            "contacts per batch",
+        )
+
+    @classmethod
     def invalid_property(cls, message: str) -> SpotlerError:
         return cls(400, "INVALID_PROPERTY", message)
 

@@ -12,7 +12,8 @@ What the front refuses, in Spotler's ``ErrorResponse`` shape (XML when an API ca
 for JSON), before any thread is used:
 
 * a request head (request line and headers) over ``HEAD_LIMIT`` bytes: 431;
-* a body over the simulator's body limit, by Content-Length or once the chunks pass it: 413;
+* a body over the simulator's body limit (the admin API's is larger), by Content-Length or once
+  the chunks pass it: 413;
 * a request not whole ``REQUEST_TIMEOUT`` seconds after its first byte: 408;
 * what h11 cannot frame as HTTP/1.1: 400.
 
@@ -42,7 +43,7 @@ from gunicorn.http import RequestParser
 from gunicorn.http import errors as parse_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http.representation import error_payload, prefers_xml
 
@@ -58,17 +59,11 @@ LIMITS_HELP = (
     f"Requests are refused in Spotler's error shape when the request line passes "
     f"{REQUEST_LINE_LIMIT} bytes (414), a header {HEADER_FIELD_LIMIT} bytes, the headers "
     f"{HEADER_COUNT_LIMIT} or {HEAD_LIMIT // 1024} KiB in all (431), the body "
-    f"{Config.max_body_bytes // (1024 * 1024)} MiB (413), or when a request is not whole "
+    f"{Config.max_body_bytes // (1024 * 1024)} MiB (the admin API's "
+    f"{Config.max_admin_body_bytes // (1024 * 1024)} MiB: 413), or when a request is not whole "
     f"{REQUEST_TIMEOUT:.0f} s after its first byte (408). A request reaches a thread only once "
     "whole, so slow clients cannot hold the threads."
 )
-
-_TOO_LARGE = "the request body is too large: send at most 100 contacts per batch"
-
-
-def body_too_large() -> SpotlerError:
-    """The one refusal of a body over the limit, whether framed by length or by chunks."""
-    return SpotlerError(413, "INVALID_PARAMS", _TOO_LARGE)
 
 
 @dataclass
@@ -80,9 +75,11 @@ class Refusal:
 class _Framer:
     """One request being read: h11 says when it is whole, or why it cannot be."""
 
-    def __init__(self, body_limit: int) -> None:
+    def __init__(self, config: Config) -> None:
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=HEAD_LIMIT)
-        self._body_limit = body_limit
+        self._config = config
+        self._body_limit = config.max_body_bytes
+        self._admin = False
         self._body = 0
         self.raw = bytearray()
         self.xml = False
@@ -105,11 +102,11 @@ class _Framer:
                         return Refusal(_head_too_large(), self.xml)
                     length = dict(event.headers).get(b"content-length", b"0")
                     if length.isdigit() and int(length) > self._body_limit:
-                        return Refusal(body_too_large(), self.xml)
+                        return self._too_large()
                 elif isinstance(event, h11.Data):
                     self._body += len(event.data)
                     if self._body > self._body_limit:
-                        return Refusal(body_too_large(), self.xml)
+                        return self._too_large()
                 elif isinstance(event, h11.EndOfMessage):
                     whole = len(self.raw) - len(self._h11.trailing_data[0])
                     return bytes(self.raw[:whole])
@@ -129,6 +126,12 @@ class _Framer:
 
     def _read_head(self, request: h11.Request) -> None:
         self.xml = _answers_xml(request.target, dict(request.headers).get(b"accept"))
+        self._admin = request.target.decode("latin-1").startswith(ADMIN_PREFIX)
+        if self._admin:  # seeds and snapshots are large on purpose
+            self._body_limit = self._config.max_admin_body_bytes
+
+    def _too_large(self) -> Refusal:
+        return Refusal(SpotlerError.body_too_large(self._body_limit, admin=self._admin), self.xml)
 
 
 def _head_too_large() -> SpotlerError:
@@ -240,8 +243,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        config: Config = self.app.config
-        self.body_limit = config.max_body_bytes
+        self.config: Config = self.app.config
         self.reading: set[BufferedConn] = set()
         self.serving = threading.local()
 
@@ -276,7 +278,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
 
     def _read_next(self, conn: BufferedConn) -> None:
         conn.sock.setblocking(False)
-        conn.framer = _Framer(self.body_limit)
+        conn.framer = _Framer(self.config)
         conn.refusal = None
         conn.deadline = time.monotonic() + REQUEST_TIMEOUT
         self.reading.add(conn)

@@ -43,24 +43,14 @@ def _from_http(exc: HTTPException) -> Response:
             message += f"; use {', '.join(sorted(allowed))}"
             headers["Allow"] = ", ".join(sorted(allowed))
     elif status == 413:
-        message = _too_large()
+        too_large = SpotlerError.body_too_large(
+            request.max_content_length or 0, admin=request.path.startswith(ADMIN_PREFIX)
+        )
+        return error_response(too_large)
     else:
         message = exc.description or exc.name
     error = SpotlerError(status, _HTTP_TYPES.get(status, "INVALID_PARAMS"), message)
     return error_response(error, headers)
-
-
-def _too_large() -> str:
-    """Name the limit this path has: the admin API takes far larger bodies than the API."""
-    limit = f"{request.max_content_length or 0:,} bytes"
-    if request.path.startswith(ADMIN_PREFIX):
-        return (
-            f"the request body is over the admin API's limit of {limit}: seed at most 100,000 "
-            f"contacts per call, in several calls when there are more"
-        )
-    return (
-        f"the request body is over the API's limit of {limit}: send at most 100 contacts per batch"
-    )
 
 
 def _unexpected(exc: Exception) -> Response:
