@@ -84,7 +84,10 @@ def simulator(log: Path, *options: str, start_timeout: float = 30) -> Iterator[S
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     try:
         _wait_ready(process, base, log, start_timeout)
-        with httpx.Client(base_url=base + "/__admin", timeout=10) as admin:
+        # The header tells the admin API that a body-less POST is no cross-site form post.
+        with httpx.Client(
+            base_url=base + "/__admin", headers={"X-Spotler-Sim-Admin": "1"}, timeout=10
+        ) as admin:
             yield Sandbox(base, admin)
     finally:
         process.terminate()

@@ -15,7 +15,7 @@ from spotler_sim.admin import admin, dashboard
 from spotler_sim.api import build_blueprint
 from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
 from spotler_sim.http import errors as http_errors
-from spotler_sim.http import traffic
+from spotler_sim.http import hosts, traffic
 from spotler_sim.http.context import build_services
 from spotler_sim.state import State
 from spotler_sim.store import Database
@@ -59,6 +59,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     app.extensions["spotler"] = build_services(config, state)
 
     http_errors.register(app)
+    app.before_request(hosts.check_host)
     traffic.register(app)
     for index, prefix in enumerate(API_PREFIXES):
         app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)

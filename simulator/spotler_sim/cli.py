@@ -17,6 +17,7 @@ from spotler_sim.admin import cli as admin_cli
 from spotler_sim.config import API_PREFIXES, Config
 from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.errors import SpotlerError
+from spotler_sim.http.hosts import is_loopback
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import all_accounts, authentications
@@ -49,7 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--admin-token",
         help="open the admin API and dashboard to anyone sending this token (X-Admin-Token), "
-        "instead of loopback only",
+        "instead of loopback only; required when --host is not a loopback address",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host is NAME (repeatable); loopback names and the "
+        "--host address are always answered, any other Host is refused (DNS rebinding)",
     )
     serve.add_argument(
         "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
@@ -129,6 +138,13 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.workers < 1:
         console.print("[red]--workers must be 1 or more[/red]")
         return 2
+    if not is_loopback(args.host) and not args.admin_token:
+        console.print(
+            f"[red]Serving on {args.host} reaches beyond this machine, and the admin API would "
+            f"hand every Key and Secret to anyone who asks.[/red] Add [bold]--admin-token "
+            f"TOKEN[/bold] (callers then send X-Admin-Token), or serve on 127.0.0.1"
+        )
+        return 2
     if not port_is_free(args.host, args.port):
         console.print(
             f"[red]Port {args.port} on {args.host} is in use.[/red] Stop the other process or "
@@ -152,6 +168,7 @@ def serve_command(args: argparse.Namespace) -> int:
         threads=args.threads,
         log_level=args.log_level,
         admin_token=args.admin_token,
+        allowed_hosts=tuple(args.allowed_host),
         journal_limit=args.journal_max,
     )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")

@@ -12,6 +12,9 @@ ADMIN_PREFIX = "/__admin"
 # Set on every answer an injected fault shaped: "<rule id> <effect>". Such answers are off the
 # contract on purpose, so the contract checker leaves them alone.
 FAULT_HEADER = "X-Spotler-Sim-Fault"
+# Sent by the CLI and the pytest plugin on every admin call: a page of another site cannot send
+# it unasked, so a POST carrying it is no cross-site forgery (see admin/access.py).
+ADMIN_WRITE_HEADER = "X-Spotler-Sim-Admin"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Config:
     # With a token the admin API and dashboard answer anyone who sends it, and nobody else;
     # without one they answer loopback only.
     admin_token: str | None = None
+    # Host names served besides loopback and the bound address (``--allowed-host``).
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:

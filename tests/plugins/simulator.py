@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from spotler_sim.app import create_app
-from spotler_sim.config import DEFAULT_FIXTURE, Config
+from spotler_sim.config import ADMIN_WRITE_HEADER, DEFAULT_FIXTURE, Config
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.testing.contract_check import check_exchange as check
@@ -32,6 +32,8 @@ HOST = "http://127.0.0.1:8080"
 API = "/integrationservice-1.1.0"
 # What current connectors send; without it the API answers XML (see simulator/representation.py).
 JSON = {"Accept": "application/json"}
+# What the CLI sends on every admin call, so that a body-less POST is no cross-site forgery.
+ADMIN_CALLER = {ADMIN_WRITE_HEADER: "1"}
 
 
 @dataclass
@@ -69,7 +71,9 @@ class Sim:
         )
 
     def admin(self) -> httpx.Client:
-        return httpx.Client(transport=self.transport, base_url=HOST + "/__admin")
+        return httpx.Client(
+            transport=self.transport, base_url=HOST + "/__admin", headers=ADMIN_CALLER
+        )
 
     def snapshot(self, account: str = "demo") -> dict[str, Any]:
         """One account as the admin snapshot shows it (a fixture document entry)."""

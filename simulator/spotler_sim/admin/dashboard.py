@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
@@ -60,20 +59,7 @@ LOCAL_INPUT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?")
 
 @dashboard.before_request
 def _guard() -> None:
-    check_access()
-    if request.method == "POST" and not _same_origin():
-        raise SpotlerError(
-            403,
-            "NOT_AUTHORIZED",
-            "the dashboard takes forms only from its own pages: open /__admin/ and use them there",
-        )
-
-
-def _same_origin() -> bool:
-    origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        return request.headers.get("Sec-Fetch-Site", "same-origin") in {"same-origin", "none"}
-    return urlsplit(origin).netloc == request.host
+    check_access(forms=True)  # forms post only from the dashboard's own pages
 
 
 @dashboard.after_request

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from spotler_sim.config import ADMIN_WRITE_HEADER
+
 
 class AdminError(Exception):
     """The admin API refused a call, or the simulator could not be reached."""
@@ -16,7 +18,7 @@ class AdminClient:
         self, url: str = "http://127.0.0.1:8080", token: str | None = None, timeout: float = 10
     ) -> None:
         self.url = url.rstrip("/")
-        headers = {"X-Admin-Token": token} if token else {}
+        headers = {ADMIN_WRITE_HEADER: "1", **({"X-Admin-Token": token} if token else {})}
         self.http = httpx.Client(base_url=self.url + "/__admin", headers=headers, timeout=timeout)
 
     def call(self, verb: str, path: str, body: Any = None, /, **params: Any) -> Any:
