@@ -21,7 +21,7 @@ def _schema_name(prop_type: str) -> str:
 def check_value(prop: PropertyDef, value: Any) -> None:
     """Raise INVALID_PROPERTY when ``value`` does not fit the property's type."""
     name = _schema_name(prop.type)
-    if list(contracts.schema_validator(name).iter_errors(value)):
+    if not contracts.schema_validator(name).is_valid(value):
         hint = contracts.schema(name).get("description", "see GET /contact/properties/list")
         raise SpotlerError.invalid_property(
             f"Property {prop.name!r} (type {prop.type}) has an invalid value {value!r}: {hint}"
