@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
 SCHEMA = resources.files("spotler_sim.store").joinpath("schema.sql").read_text(encoding="utf-8")
 # Columns schema.sql gained after its table was first created: (table, column, declaration).
@@ -23,6 +24,16 @@ ADDED_COLUMNS = (
     ("accounts", "retired", "INTEGER NOT NULL DEFAULT 0"),
     ("accounts", "position", "INTEGER"),
 )
+
+
+class Connection(sqlite3.Connection):
+    """A connection of one thread, with the callers it has read (store/accounts.py): valid
+    while the database's account generation is the one they were read at."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.generation = -1
+        self.callers: dict[str, Any] = {}
 
 
 class Database:
@@ -42,7 +53,9 @@ class Database:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         # A forked worker must not reuse its parent's connection.
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, factory=Connection
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

@@ -1,0 +1,116 @@
+"""Each worker keeps the callers it has read, and sees at once what another worker changed: a
+new secret, settings, property definitions, keys added or removed, a reset or a deletion."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spotler_sim.domain.accounts import AuthSpec
+from spotler_sim.domain.model import LagPolicy
+from spotler_sim.state import State
+from spotler_sim.store import Database
+from spotler_sim.store import accounts as store
+from spotler_sim.store.database import Connection
+from spotler_sim.store.retired import retire
+from tests.property.harness import account_document
+
+KEYS = ("w", "c", "n")  # the webshop's, the crm's, and one added later
+Change = Callable[[Connection], None]
+
+
+def _account_id(conn: Connection) -> int | None:
+    row = conn.execute("SELECT id FROM accounts WHERE name = 'prop'").fetchone()
+    return int(row[0]) if row else None
+
+
+def rotate(conn: Connection) -> None:
+    if (account := _account_id(conn)) is not None:
+        store.set_secret(conn, account, "webshop", f"s{conn.total_changes}")
+
+
+def patch_lag(conn: Connection) -> None:
+    if (account := store.account_by_name(conn, "prop")) is not None:
+        lag = LagPolicy.from_json({"mode": "fixed", "seconds": conn.total_changes % 7})
+        store.update_account(conn, replace(account, lag=lag))
+
+
+def add_property(conn: Connection) -> None:
+    if (account := _account_id(conn)) is not None:
+        conn.execute(
+            "INSERT OR IGNORE INTO property_defs (account_id, name, description, type, position) "
+            "VALUES (?, 'extra', '', 'string', 99)",
+            (account,),
+        )
+
+
+def add_key(conn: Connection) -> None:
+    if (account := _account_id(conn)) is not None and store.secret_for(conn, "n") is None:
+        store.add_authentication(conn, account, AuthSpec("new", "n", "n", "crmCustomerId"))
+
+
+def remove_key(conn: Connection) -> None:
+    if (account := _account_id(conn)) is not None:
+        store.remove_authentication(conn, account, "crm")
+
+
+def reset(conn: Connection) -> None:
+    if (account := _account_id(conn)) is not None:
+        retire(conn, account, keep=True)
+
+
+def delete(conn: Connection) -> None:
+    if (account := _account_id(conn)) is not None:
+        retire(conn, account, keep=False)
+
+
+CHANGES = [rotate, patch_lag, add_property, add_key, remove_key, reset, delete]
+
+
+@settings(max_examples=40, deadline=None)
+@given(changes=st.lists(st.sampled_from(CHANGES), max_size=8))
+def test_a_worker_sees_every_change_another_worker_made(changes: list[Change]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _sees_every_change(Path(folder) / "cache.db", changes)
+
+
+def _sees_every_change(path: Path, changes: list[Change]) -> None:
+    State(Database(str(path))).load_fixture(account_document(shared_field=False))
+    mine, other = Database(str(path)), Database(str(path))  # two workers on one file
+    with mine.read() as conn:
+        for key in KEYS:
+            store.caller_for_key(conn, key)  # read once, and kept
+    for change in changes:
+        with other.write() as conn:
+            change(conn)  # type: ignore[arg-type]
+        with mine.read() as conn:
+            for key in KEYS:
+                assert store.caller_for_key(conn, key) == store._read_caller(conn, key), change
+    mine.close()
+    other.close()
+
+
+def test_a_kept_caller_costs_one_read(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "one.db"))
+    State(db).load_fixture(account_document(shared_field=False))
+    with db.read() as conn:
+        store.caller_for_key(conn, "w")
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        assert store.caller_for_key(conn, "w") is not None
+        conn.set_trace_callback(None)
+    assert statements == ["SELECT n FROM generation WHERE id = 1"]
+
+
+def test_unknown_keys_are_not_kept(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "one.db"))
+    State(db).load_fixture(account_document(shared_field=False))
+    with db.read() as conn:
+        for n in range(50):
+            assert store.caller_for_key(conn, f"nobody-{n}") is None
+        assert isinstance(conn, Connection) and conn.callers == {}
