@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import ExitStack
 
+import httpx
 import pytest
 
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
@@ -204,3 +205,114 @@ def test_a_chunked_body_within_the_limit_is_served(server: LiveServer) -> None:
         )
         assert answer.status_code == 204, answer.text
         assert client.get("/contact/chunk-1").status_code == 200  # the same kept-alive connection
+
+
+# ---- what a body or a parameter may hold --------------------------------------------------------
+
+
+def signed(server: LiveServer) -> httpx.Client:
+    return server.signed(*DEMO_KEYS["webshop"], timeout=10)
+
+
+def refused_as_invalid(answer: httpx.Response) -> str:
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errorType"] == "INVALID_PARAMS"
+    return str(answer.json()["message"])
+
+
+@pytest.mark.parametrize("text", ["a\u0001b", "nul\u0000", "\ufffe", "esc\u001b[0m"])
+def test_text_no_xml_answer_can_carry_is_refused(server: LiveServer, text: str) -> None:
+    external_id = f"ctl-{ord(text[-1])}"
+    contact = {"update": True, "contact": {"externalId": external_id, "properties": {}}}
+    contact["contact"]["properties"] = {"firstName": text}
+    with signed(server) as api:
+        message = refused_as_invalid(api.post("/contact", json=contact))
+        assert "firstName" in message and "U+" in message
+        answer = api.get(f"/contact/{external_id}", headers={"Accept": "application/xml"})
+    assert answer.status_code == 404  # nothing was stored
+    ET.fromstring(answer.content)  # and the answer is well-formed XML
+
+
+def test_a_raw_utf8_surrogate_is_refused(server: LiveServer) -> None:
+    body = b'{"update": true, "contact": {"externalId": "sur-1", "properties": {"firstName": "\xed\xa0\x80"}}}'
+    with signed(server) as api:
+        message = refused_as_invalid(
+            api.post("/contact", content=body, headers={"Content-Type": "application/json"})
+        )
+        assert "UTF-8" in message
+        assert api.get("/contact/sur-1").status_code == 404
+
+
+def test_a_dtd_is_refused_whatever_the_encoding(server: LiveServer) -> None:
+    document = (
+        '<?xml version="1.0" encoding="UTF-16"?>'
+        '<!DOCTYPE params [<!ENTITY who "expanded-entity@example.com">]>'
+        "<params><postUrl>https://shop.example/f</postUrl><formParams><entry><key>email</key>"
+        "<value><item>&who;</item></value></entry></formParams></params>"
+    )
+    with signed(server) as api:
+        answer = api.post(
+            "/form/result/3101",
+            content=document.encode("utf-16"),
+            headers={"Content-Type": "application/xml", "Accept": "application/json"},
+        )
+        message = refused_as_invalid(answer)
+        assert "DOCTYPE" in message or "DTD" in message
+        found = api.get(
+            "/contact/search", params={"MPSearchQuery": "email=expanded-entity@example.com"}
+        )
+        assert found.status_code == 200 and found.json()["contacts"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/form/3_101", {}),
+        ("/form/\uff13\uff11\uff10\uff11", {}),  # full-width 3101
+        ("/form/%203101", {}),
+        ("/form/3101%20", {}),
+        (
+            "/contact/updates/list",
+            {"fromDate": "2024-01-01", "toDate": "2024-01-02", "pageSize": "\u0661\u0662"},
+        ),  # Arabic-Indic 12
+        (
+            "/contact/updates/list",
+            {"fromDate": "2024-01-01", "toDate": "2024-01-02", "pageSize": "1_0"},
+        ),
+        (
+            "/contact/updates/list",
+            {"fromDate": "2024-01-01", "toDate": "2024-01-02", "pageSize": " 10"},
+        ),
+    ],
+    ids=[
+        "underscore",
+        "full-width",
+        "leading-space",
+        "trailing-space",
+        "arabic",
+        "pagesize-underscore",
+        "pagesize-space",
+    ],
+)
+def test_integer_parameters_take_ascii_digits_only(
+    server: LiveServer, path: str, params: dict[str, str]
+) -> None:
+    if path.startswith("/form/"):
+        params = {"postUrl": "https://shop.example/f"}
+    with signed(server) as api:
+        message = refused_as_invalid(api.get(path, params=params))
+    assert "integer" in message
+
+
+def test_integer_parameters_in_ascii_are_served(server: LiveServer) -> None:
+    with signed(server) as api:
+        assert (
+            api.get("/form/3101", params={"postUrl": "https://shop.example/f"}).status_code == 200
+        )
+        assert (
+            api.get(
+                "/contact/updates/list",
+                params={"fromDate": "2024-01-01", "toDate": "2024-01-02", "pageSize": "12"},
+            ).status_code
+            == 200
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,18 +25,24 @@ JSON_TYPES = ("application/json", "text/json")
 XML_TYPES = ("application/xml", "text/xml")
 
 
-def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+# What the reference's Java reads as a number (Integer.parseInt, Double.parseDouble without the
+# whitespace, NaN and Infinity): ASCII digits only, so "3_101", "٣١٠١" or " 3101" stay text and
+# are refused by the schema like any other text where a number belongs.
+INTEGER = re.compile(r"[+-]?[0-9]+")
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def coerce(raw: str, schema: Mapping[str, Any]) -> Any:
+    """Text (a parameter, an XML element) as the type its schema declares, when it reads as
+    one; otherwise the text itself, for the schema to refuse with its own words."""
     kinds = schema.get("type", [])
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-    try:
-        if "integer" in kinds:
-            return int(raw)
-        if "number" in kinds:
-            return float(raw)
-    except ValueError:
-        return raw
-    if "boolean" in kinds and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
+    if "integer" in kinds and INTEGER.fullmatch(raw):
+        return int(raw)
+    if "number" in kinds and NUMBER.fullmatch(raw) and math.isfinite(float(raw)):
+        return float(raw)
+    if "boolean" in kinds and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
     return raw
 
 
@@ -67,7 +74,8 @@ def parameters(
             if "default" in param.schema:
                 values[param.name] = param.schema["default"]
             continue
-        value = _coerce(raw, param.schema)
+        _refuse_unwritable(raw, f"{param.location} parameter {param.name}")
+        value = coerce(raw, param.schema)
         error = best_match(param.validator.iter_errors(value))
         if error is not None:
             raise SpotlerError.invalid_params(
@@ -100,17 +108,45 @@ def finite_float(text: str) -> float:
     return number
 
 
-def _refuse_lone_surrogates(document: Any) -> None:
-    """JSON can escape half of a UTF-16 pair (``"\\ud800"``); no stored text can hold one."""
-    try:
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
+def _refuse_unwritable(text: str, where: str) -> None:
+    """Text no XML answer can carry (a control character, half of a UTF-16 pair, U+FFFE) is
+    refused on the way in, as Spotler's XML stack would never store it."""
+    found = xmldoc.UNWRITABLE.search(text)
+    if found is not None:
         raise SpotlerError.invalid_params(
-            "the body holds an escaped UTF-16 surrogate without its pair (such as \\ud800), "
-            "which is not a character: send the text as valid Unicode"
-        ) from None
+            f"{where} holds U+{ord(found.group()):04X}, which is not a character a Spotler "
+            "answer can carry (control characters other than tab and line breaks, and lone "
+            "UTF-16 surrogates, are not): remove it"
+        )
+
+
+def _refuse_unwritable_text(document: Any, where: str = "body") -> None:
+    """Every key and text of a parsed body, checked as ``_refuse_unwritable`` says."""
+    try:
+        if isinstance(document, str):
+            _refuse_unwritable(document, where)
+        elif isinstance(document, list):
+            for index, item in enumerate(document):
+                _refuse_unwritable_text(item, f"{where}[{index}]")
+        elif isinstance(document, dict):
+            for key, value in document.items():
+                _refuse_unwritable(key, f"a key of {where}")
+                _refuse_unwritable_text(value, f"{where}.{key}")
     except RecursionError:
         raise SpotlerError.invalid_params(_TOO_DEEP) from None
+
+
+def _decoded(raw: bytes) -> str:
+    """The body as text, strictly: bytes that are no UTF-8 (or the UTF-16/32 JSON allows),
+    such as an encoded lone surrogate (ED A0 80), are refused, never passed through."""
+    encoding = json.detect_encoding(raw)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SpotlerError.invalid_params(
+            f"the body is not valid {encoding.upper()} (byte 0x{raw[exc.start]:02X} at offset "
+            f"{exc.start}): send the document as UTF-8"
+        ) from None
 
 
 def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
@@ -127,7 +163,9 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     takes_xml = "application/xml" in op.body_validators
     if takes_xml and (media in XML_TYPES or media.endswith("+xml")):
-        return _validated(op, "application/xml", _xml(op, raw))
+        document = _xml(op, raw)
+        _refuse_unwritable_text(document)
+        return _validated(op, "application/xml", document)
     if media not in JSON_TYPES and not media.endswith("+json"):
         also = " (or as application/xml with an XML document)" if takes_xml else ""
         raise SpotlerError(
@@ -136,22 +174,22 @@ def body(op: Operation, raw: bytes, content_type: str | None) -> Any:
             f"the body is sent as {media!r}; send it as application/json with a JSON "
             f"document{also}",
         )
+    text = _decoded(raw)
     try:
         document = json.loads(
-            raw, parse_constant=refuse_non_json_constant, parse_float=finite_float
+            text, parse_constant=refuse_non_json_constant, parse_float=finite_float
         )
     except RecursionError:
         raise SpotlerError.invalid_params(_TOO_DEEP) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         if isinstance(exc, json.JSONDecodeError):
             detail = f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         else:
-            detail = "" if isinstance(exc, UnicodeDecodeError) else f" ({exc})"
+            detail = f" ({exc})"
         raise SpotlerError.invalid_params(
             f"the body is not valid JSON{detail}: fix the document"
         ) from None
-    if b"\\u" in raw:
-        _refuse_lone_surrogates(document)
+    _refuse_unwritable_text(document)
     return _validated(op, "application/json", document)
 
 

@@ -13,17 +13,31 @@ same document to validate. The rules are the ones JAXB and OpenAPI's ``xml`` obj
 * booleans are ``true``/``false``; a null or absent value is an absent element, and a required
   list without elements reads as empty.
 
-Documents with a DOCTYPE are refused: no entity is ever expanded.
+Documents with a DOCTYPE are refused whatever their encoding (defusedxml reads them): no entity
+is ever expanded. Written documents read back equal under a strict parser: text that XML cannot
+carry is refused on the way in (``UNWRITABLE``), and a carriage return is written as a reference
+(a parser would read a raw one as a line feed).
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from spotler_sim import contracts
 
 _TOO_DEEP = 64
+# Characters XML 1.0 has no way to write (not even as a reference): controls other than tab and
+# line breaks, lone UTF-16 surrogates, U+FFFE and U+FFFF.
+UNWRITABLE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# How a text element reads as the type its schema declares (validation.coerce, one rule for
+# parameters and XML).
+Scalar = Callable[[str, dict[str, Any]], Any]
 
 
 class XmlError(ValueError):
@@ -63,95 +77,92 @@ def element_name(schema: dict[str, Any], default: str) -> str:
 
 
 def parse(raw: bytes, schema: dict[str, Any]) -> Any:
-    """The document an XML text holds, shaped as ``schema`` describes."""
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise XmlError("a DOCTYPE or entity declaration is not accepted; send the bare document")
+    """The document an XML text holds, shaped as ``schema`` describes; each text element reads
+    as its schema's type by the parameters' rule (validation imports this module, so the rule
+    is imported at the call)."""
+    from spotler_sim.http.validation import coerce
+
     try:
-        root = ET.fromstring(raw)
+        root = fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException:
+        raise XmlError(
+            "a DOCTYPE or entity declaration is not accepted; send the bare document"
+        ) from None
     except ET.ParseError as exc:
         raise XmlError(f"the body is not well-formed XML ({exc})") from None
-    return _read(root, _resolve(schema), 0)
+    return _Reader(coerce).read(root, _resolve(schema), 0)
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _scalar(text: str, schema: dict[str, Any]) -> Any:
-    kinds = _kinds(schema)
-    try:
-        if "integer" in kinds:
-            return int(text)
-        if "number" in kinds:
-            return float(text)
-    except ValueError:
-        return text  # the validation names the field and what it expects
-    if "boolean" in kinds and text.strip().lower() in ("true", "false"):
-        return text.strip().lower() == "true"
-    return text
+class _Reader:
+    """Reads elements into the document shape, each text as its schema's type."""
 
+    def __init__(self, scalar: Scalar) -> None:
+        self._scalar = scalar
 
-def _read(element: ET.Element, schema: dict[str, Any], depth: int) -> Any:
-    if depth > _TOO_DEEP:
-        raise XmlError("the document is nested too deeply: send a flatter document")
-    kinds = _kinds(schema)
-    if "array" in kinds:
-        items = _resolve(schema.get("items", {}))
-        return [_read(child, items, depth + 1) for child in element]
-    if _is_map(schema):
-        values = _resolve(schema["additionalProperties"])
-        out: dict[str, Any] = {}
-        for entry in element:
-            key = entry.find("key")
-            value = entry.find("value")
-            if _local(entry.tag) != "entry" or key is None:
-                raise XmlError(
-                    f"<{_local(element.tag)}> holds <entry> elements with a <key> and a <value>"
-                )
-            found: Any
-            if "array" in _kinds(values):
-                item = _resolve(values.get("items", {}))
-                found = [] if value is None else [_read(i, item, depth + 1) for i in value]
-            else:
-                found = _read(value, values, depth + 1) if value is not None else None
-            out[key.text or ""] = found
-        return out
-    if "object" in kinds or "properties" in schema:
-        properties = schema.get("properties", {})
-        doc: dict[str, Any] = {}
-        for child in element:
-            name = _local(child.tag)
-            prop = _resolve(properties.get(name, {}))
-            if "array" in _kinds(prop):
-                doc.setdefault(name, []).append(
-                    _read(child, _resolve(prop.get("items", {})), depth + 1)
-                )
-            elif name in doc:
-                raise XmlError(f"<{name}> appears twice; send it once")
-            else:
-                doc[name] = _read(child, prop, depth + 1)
-        for name in schema.get("required", []):  # XML cannot tell an empty list from none
-            if name not in doc and "array" in _kinds(_resolve(properties.get(name, {}))):
-                doc[name] = []
-        return doc
-    if len(element) and not kinds:
-        return _untyped(element, depth)
-    return _scalar(element.text or "", schema)
+    def read(self, element: ET.Element, schema: dict[str, Any], depth: int) -> Any:
+        if depth > _TOO_DEEP:
+            raise XmlError("the document is nested too deeply: send a flatter document")
+        kinds = _kinds(schema)
+        if "array" in kinds:
+            items = _resolve(schema.get("items", {}))
+            return [self.read(child, items, depth + 1) for child in element]
+        if _is_map(schema):
+            values = _resolve(schema["additionalProperties"])
+            out: dict[str, Any] = {}
+            for entry in element:
+                key = entry.find("key")
+                value = entry.find("value")
+                if _local(entry.tag) != "entry" or key is None:
+                    raise XmlError(
+                        f"<{_local(element.tag)}> holds <entry> elements with a <key> and a <value>"
+                    )
+                found: Any
+                if "array" in _kinds(values):
+                    item = _resolve(values.get("items", {}))
+                    found = [] if value is None else [self.read(i, item, depth + 1) for i in value]
+                else:
+                    found = self.read(value, values, depth + 1) if value is not None else None
+                out[key.text or ""] = found
+            return out
+        if "object" in kinds or "properties" in schema:
+            properties = schema.get("properties", {})
+            doc: dict[str, Any] = {}
+            for child in element:
+                name = _local(child.tag)
+                prop = _resolve(properties.get(name, {}))
+                if "array" in _kinds(prop):
+                    doc.setdefault(name, []).append(
+                        self.read(child, _resolve(prop.get("items", {})), depth + 1)
+                    )
+                elif name in doc:
+                    raise XmlError(f"<{name}> appears twice; send it once")
+                else:
+                    doc[name] = self.read(child, prop, depth + 1)
+            for name in schema.get("required", []):  # XML cannot tell an empty list from none
+                if name not in doc and "array" in _kinds(_resolve(properties.get(name, {}))):
+                    doc[name] = []
+            return doc
+        if len(element) and not kinds:
+            return self._untyped(element, depth)
+        return self._scalar(element.text or "", schema)
 
-
-def _untyped(element: ET.Element, depth: int) -> Any:
-    """A value the schema leaves open (a set property's bits): ``item`` elements are a list,
-    other children named fields; a leaf that reads as a whole number or a flag is one."""
-    if depth > _TOO_DEEP:
-        raise XmlError("the document is nested too deeply: send a flatter document")
-    if not len(element):
-        text = element.text or ""
-        if text in ("true", "false"):
-            return text == "true"
-        return int(text) if text.lstrip("-").isdigit() else text
-    if all(_local(child.tag) == "item" for child in element):
-        return [_untyped(child, depth + 1) for child in element]
-    return {_local(child.tag): _untyped(child, depth + 1) for child in element}
+    def _untyped(self, element: ET.Element, depth: int) -> Any:
+        """A value the schema leaves open (a set property's bits): ``item`` elements are a list,
+        other children named fields; a leaf that reads as a whole number or a flag is one."""
+        if depth > _TOO_DEEP:
+            raise XmlError("the document is nested too deeply: send a flatter document")
+        if not len(element):
+            text = element.text or ""
+            if text in ("true", "false"):
+                return text == "true"
+            return self._scalar(text, {"type": "integer"})
+        if all(_local(child.tag) == "item" for child in element):
+            return [self._untyped(child, depth + 1) for child in element]
+        return {_local(child.tag): self._untyped(child, depth + 1) for child in element}
 
 
 # ---- writing ---------------------------------------------------------------------------------
@@ -163,7 +174,7 @@ def dump(document: Any, schema: dict[str, Any]) -> bytes:
     element = ET.Element(element_name(schema, "document"))
     _write(element, document, schema)
     text: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
-    return text
+    return text.replace(b"\r", b"&#13;")  # only text holds one: the declaration ends in \n
 
 
 def _text(value: Any) -> str:
