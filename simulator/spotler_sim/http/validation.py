@@ -59,7 +59,7 @@ def _where(prefix: str, error: ValidationError) -> str:
 
 
 def parameters(
-    op: Operation, path_args: Mapping[str, str], query: Mapping[str, str]
+    op: Operation, path_args: Mapping[str, Any], query: Mapping[str, str]
 ) -> dict[str, Any]:
     """The operation's declared parameters, typed; unknown query parameters are ignored."""
     values: dict[str, Any] = {}
@@ -74,8 +74,11 @@ def parameters(
             if "default" in param.schema:
                 values[param.name] = param.schema["default"]
             continue
-        _refuse_unwritable(raw, f"{param.location} parameter {param.name}")
-        value = coerce(raw, param.schema)
+        if isinstance(raw, str):
+            _refuse_unwritable(raw, f"{param.location} parameter {param.name}")
+            value = coerce(raw, param.schema)
+        else:  # a route converter read it already (the admin API's <int:...>)
+            value = raw
         error = best_match(param.validator.iter_errors(value))
         if error is not None:
             raise SpotlerError.invalid_params(
