@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 
 from spotler_sim.domain.journal import JournalLimit
@@ -15,6 +17,13 @@ FAULT_HEADER = "X-Spotler-Sim-Fault"
 # Sent by the CLI and the pytest plugin on every admin call: a page of another site cannot send
 # it unasked, so a POST carrying it is no cross-site forgery (see admin/access.py).
 ADMIN_WRITE_HEADER = "X-Spotler-Sim-Admin"
+# Every serve flag may come from SPOTLER_SIM_<FLAG> (a flag on the command line wins).
+ENV_PREFIX = "SPOTLER_SIM_"
+
+
+def env_default(name: str, default: str | None = None) -> str | None:
+    """The value of SPOTLER_SIM_<name>, or ``default`` when unset or empty."""
+    return os.environ.get(ENV_PREFIX + name) or default
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,20 @@ class Config:
     admin_token: str | None = None
     # Host names served besides loopback and the bound address (``--allowed-host``).
     allowed_hosts: tuple[str, ...] = ()
+    # TLS: the server certificate and key files; plain HTTP without them.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    # When `serve` started (epoch seconds): the health endpoint's uptime counts from here.
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
+    def root_url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}{API_PREFIXES[0]}"
+        return f"{self.root_url}{API_PREFIXES[0]}"

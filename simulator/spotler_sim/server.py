@@ -52,6 +52,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "limit_request_fields": HEADER_COUNT_LIMIT,
             "limit_request_field_size": HEADER_FIELD_LIMIT,
         }
+        if self.config.tls_cert:  # HTTPS on the same port: serve --tls or --tls-cert/--tls-key
+            settings.update(certfile=self.config.tls_cert, keyfile=self.config.tls_key)
         for key, value in settings.items():
             self.cfg.set(key, value)
 

@@ -6,13 +6,14 @@ against its contract.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from spotler_sim import contracts
+from spotler_sim import __version__, contracts
 from spotler_sim.admin.access import check_access
 from spotler_sim.admin.views import (
     account_view,
@@ -59,6 +60,29 @@ def _loopback_and_contract() -> None:
     if op is not None:
         g.params = validation.parameters(op, request.view_args or {}, request.args)
         g.body = validation.body(op, request.get_data(cache=True), request.content_type)
+
+
+@admin.get("/openapi.json")
+def admin_contract() -> Response:
+    """The admin API's own contract, browsable at /docs/ beside the Spotler API's."""
+    return jsonify(contracts.document(contracts.ADMIN))
+
+
+@_route("/health", "health", "GET")
+def health() -> Response:
+    config, state = services().config, services().state
+    with state.db.read() as conn:  # ready means the database answers too
+        conn.execute("SELECT 1").fetchone()
+    return jsonify(
+        {
+            "ready": True,
+            "version": __version__,
+            "url": config.root_url,
+            "workers": config.workers,
+            "database": config.db_path,
+            "uptimeSeconds": round(time.time() - config.started_at, 1),
+        }
+    )
 
 
 @_route("/accounts", "listAccounts", "GET")
