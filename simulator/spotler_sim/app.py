@@ -7,16 +7,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, jsonify, request
-from flask_swagger_ui import get_swaggerui_blueprint
+from flask import Flask, Response, request
 
-from spotler_sim import contracts
 from spotler_sim.admin import admin, dashboard
 from spotler_sim.api import build_blueprint
 from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
 from spotler_sim.http import errors as http_errors
 from spotler_sim.http import hosts, traffic
 from spotler_sim.http.context import build_services
+from spotler_sim.pages import pages
 from spotler_sim.state import State
 from spotler_sim.store import Database
 
@@ -65,21 +64,12 @@ def create_app(config: Config, state: State | None = None) -> Flask:
         app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
     app.register_blueprint(admin)
     app.register_blueprint(dashboard)
-
-    app.register_blueprint(
-        get_swaggerui_blueprint(
-            "/docs", "/openapi.json", config={"app_name": "Spotler REST API - spotler-sim"}
-        )
-    )
+    app.register_blueprint(pages)  # /, /docs/, /guide/ and the contract
 
     @app.before_request
     def admin_body_limit() -> None:
         if request.path.startswith(ADMIN_PREFIX):  # seeds and snapshots are large on purpose
             request.max_content_length = config.max_admin_body_bytes
-
-    @app.get("/openapi.json")
-    def openapi() -> Response:
-        return jsonify(contracts.document())
 
     @app.after_request
     def worker_header(response: Response) -> Response:
