@@ -356,8 +356,10 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
 
     def handle(self, conn: BufferedConn) -> Any:
         self.serving.conn = conn
-        if conn.refusal is not None:
-            _answer(conn.sock, conn.refusal)
+        # Under TLS gunicorn's own connections arrive (not buffered), which carry no refusal.
+        refusal: Refusal | None = getattr(conn, "refusal", None)
+        if refusal is not None:
+            _answer(conn.sock, refusal)
             return False
         return super().handle(conn)
 
