@@ -44,46 +44,72 @@ def _forgiving_replay(action: Callable[[], None], replay: bool) -> None:
             raise  # first attempt: it really was not there
 
 
-def _entity_operations(kind: str) -> dict[str, Operation]:
-    """Writes of products or orders, keyed by their external id: an insert is replayed as an
-    upsert, a delete that finds nothing on a replay is done."""
-
-    def method(api: SpotlerClient, name: str) -> Callable[..., None]:
-        return getattr(api, f"{name}_{kind}")  # type: ignore[no-any-return]
-
-    def insert(api: SpotlerClient, call: Call, replay: bool) -> None:
-        method(api, "insert")(call.payload, update=replay)
-
-    def upsert(api: SpotlerClient, call: Call, _: bool) -> None:
-        method(api, "insert")(call.payload, update=True)
-
-    def update(api: SpotlerClient, call: Call, _: bool) -> None:
-        method(api, "update")(call.key, call.payload)
-
-    def delete(api: SpotlerClient, call: Call, replay: bool) -> None:
-        _forgiving_replay(lambda: method(api, "delete")(call.key), replay)
-
-    return {f"{kind}.{f.__name__}": f for f in (insert, upsert, update, delete)}
+# Writes of products or orders, keyed by their external id: an insert is replayed as an upsert,
+# a delete that finds nothing on a replay is done. The entity comes from the operation's name
+# ("product.insert" calls insert_product), so one function serves both.
 
 
+def _entity_method(api: SpotlerClient, call: Call, verb: str) -> Callable[..., None]:
+    kind = call.operation.partition(".")[0]
+    return getattr(api, f"{verb}_{kind}")  # type: ignore[no-any-return]
+
+
+def _entity_insert(api: SpotlerClient, call: Call, replay: bool) -> None:
+    _entity_method(api, call, "insert")(call.payload, update=replay)
+
+
+def _entity_upsert(api: SpotlerClient, call: Call, _: bool) -> None:
+    _entity_method(api, call, "insert")(call.payload, update=True)
+
+
+def _entity_update(api: SpotlerClient, call: Call, _: bool) -> None:
+    _entity_method(api, call, "update")(call.key, call.payload)
+
+
+def _entity_delete(api: SpotlerClient, call: Call, replay: bool) -> None:
+    _forgiving_replay(lambda: _entity_method(api, call, "delete")(call.key), replay)
+
+
+def _contact_upsert(api: SpotlerClient, call: Call, _: bool) -> None:
+    api.upsert_contact(call.key, call.payload["properties"], purge=call.payload.get("purge", False))
+
+
+def _contact_update(api: SpotlerClient, call: Call, _: bool) -> None:
+    api.update_contact(call.key, call.payload["properties"], purge=call.payload.get("purge", False))
+
+
+def _contact_anonymize(api: SpotlerClient, call: Call, replay: bool) -> None:
+    _forgiving_replay(lambda: api.anonymize_contact(call.key), replay)
+
+
+def _conversion_create(api: SpotlerClient, call: Call, _: bool) -> None:
+    api.create_conversion(call.payload)
+
+
+def _campaign_trigger(api: SpotlerClient, call: Call, _: bool) -> None:
+    payload = call.payload
+    api.trigger_campaign(payload["triggerId"], call.key, payload.get("campaignFields"))
+
+
+def _automation_trigger(api: SpotlerClient, call: Call, _: bool) -> None:
+    api.trigger_automation(call.payload["code"], call.key)
+
+
+_ENTITY_VERBS: dict[str, Operation] = {
+    "insert": _entity_insert,
+    "upsert": _entity_upsert,
+    "update": _entity_update,
+    "delete": _entity_delete,
+}
 OPERATIONS: dict[str, Operation] = {
     "contact.insert": _contact_insert,
-    "contact.upsert": lambda api, c, _: api.upsert_contact(
-        c.key, c.payload["properties"], purge=c.payload.get("purge", False)
-    ),
-    "contact.update": lambda api, c, _: api.update_contact(
-        c.key, c.payload["properties"], purge=c.payload.get("purge", False)
-    ),
-    "contact.anonymize": lambda api, c, replay: _forgiving_replay(
-        lambda: api.anonymize_contact(c.key), replay
-    ),
-    **_entity_operations("product"),
-    **_entity_operations("order"),
-    "conversion.create": lambda api, c, _: api.create_conversion(c.payload),
-    "campaign.trigger": lambda api, c, _: api.trigger_campaign(
-        c.payload["triggerId"], c.key, c.payload.get("campaignFields")
-    ),
-    "automation.trigger": lambda api, c, _: api.trigger_automation(c.payload["code"], c.key),
+    "contact.upsert": _contact_upsert,
+    "contact.update": _contact_update,
+    "contact.anonymize": _contact_anonymize,
+    **{f"{kind}.{verb}": op for kind in ("product", "order") for verb, op in _ENTITY_VERBS.items()},
+    "conversion.create": _conversion_create,
+    "campaign.trigger": _campaign_trigger,
+    "automation.trigger": _automation_trigger,
 }
 
 
