@@ -6,11 +6,12 @@ BIN    := $(VENV)/bin
 # One stamp per install: `make run` needs the runtime alone, `make test` the dev extra too.
 RUNTIME := $(VENV)/.installed-runtime
 STAMP   := $(VENV)/.installed-dev
+MUTATE  := $(VENV)/.installed-mutate
 # Browser tests drive Debian's chromium headless; installed once when missing.
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format clean bench demo fuzz
+.PHONY: install run test lint format clean bench demo fuzz mutate
 
 install: $(STAMP)
 
@@ -25,6 +26,10 @@ $(RUNTIME): pyproject.toml | $(BIN)/python
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP) $(RUNTIME)
+
+$(MUTATE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutate]'
+	@touch $(MUTATE) $(STAMP) $(RUNTIME)
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium and its driver for the browser tests (once)..."
@@ -81,3 +86,9 @@ bench: $(STAMP) /usr/bin/wrk $(WIREMOCK)
 	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/loading.py
 	$(BIN)/python bench/updates_page.py
 	$(BIN)/python bench/report_pages.py
+
+# Mutation testing (mutmut) of the modules that carry the promises, against their fast tests:
+# the score per module and every surviving mutant. Not part of make test; takes a while.
+# MODULES=dedup,lag picks some (file stems), MUTATE_JOBS sets how many mutants run at once.
+mutate: $(MUTATE)
+	$(BIN)/python tools/mutate.py
