@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, request
 
 from spotler_sim import contracts
+from spotler_sim.config import API_PREFIXES
 from spotler_sim.domain.paging import Page, PageRequest
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http import representation, traffic, validation
@@ -78,9 +79,9 @@ def signed_uri() -> str:
     return f"{request.scheme}://{request.host}{request.environ['spotler.raw_uri']}"
 
 
-def _authenticate_and_validate() -> None:
-    if request.method == "OPTIONS":
-        return  # Flask answers it with the Allow header; nothing to sign or change
+def _authenticate_and_validate() -> Response | None:
+    if request.method == "OPTIONS":  # nothing to sign or change
+        return _options()
     g.op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
     svc = services()
     try:
@@ -101,6 +102,18 @@ def _authenticate_and_validate() -> None:
     traffic.apply_faults(faults)
     g.params = validation.parameters(g.op, request.view_args or {}, request.args)
     g.body = validation.body(g.op, request.get_data(cache=True), request.content_type)
+    return None
+
+
+def _options() -> Response:
+    """The methods the contract serves at this path (Flask's own answer would also list those
+    of ``/contact/{id}`` at ``/contact/list``)."""
+    path = request.path
+    for prefix in API_PREFIXES:
+        if path.startswith(prefix + "/"):
+            path = path[len(prefix) :]
+            break
+    return Response(status=200, headers={"Allow": ", ".join(contracts.allowed_methods(path))})
 
 
 # ---- helpers for handlers ----------------------------------------------------------------------

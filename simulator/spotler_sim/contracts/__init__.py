@@ -6,6 +6,7 @@ property-value checks and the tests all get their validators from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -160,6 +161,30 @@ class Operation:
     def flask_rule(self) -> str:
         """The path as a Werkzeug rule: ``{x}`` becomes ``<x>`` (integers stay strings here)."""
         return self.path.replace("{", "<").replace("}", ">")
+
+
+@cache
+def _templates(doc: str = API) -> list[tuple[re.Pattern[str], int, str]]:
+    """Each path of the contract as a pattern, with how many of its characters are literal."""
+    found = []
+    for template in document(doc)["paths"]:
+        pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
+        found.append((pattern, len(re.sub(r"\{[^}]+\}", "", template)), template))
+    return found
+
+
+def allowed_methods(path: str, doc: str = API) -> list[str]:
+    """The methods served at a concrete path: those of the most literal template matching it,
+    as JAX-RS picks one (``/contact/list`` is not ``/contact/{id}``); HEAD with GET, and
+    OPTIONS. Empty when no path of the contract matches."""
+    matching = [(literal, t) for pattern, literal, t in _templates(doc) if pattern.match(path)]
+    if not matching:
+        return []
+    template = max(matching)[1]
+    methods = {m.upper() for m in document(doc)["paths"][template] if m in HTTP_METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods | {"OPTIONS"})
 
 
 def resolve(node: dict[str, Any], doc: str = API) -> dict[str, Any]:
