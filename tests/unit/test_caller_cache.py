@@ -3,6 +3,7 @@ new secret, settings, property definitions, keys added or removed, a reset or a 
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -114,3 +115,31 @@ def test_unknown_keys_are_not_kept(tmp_path: Path) -> None:
         for n in range(50):
             assert store.caller_for_key(conn, f"nobody-{n}") is None
         assert isinstance(conn, Connection) and conn.callers == {}
+
+
+def test_a_database_put_back_from_a_copy_is_read_afresh(tmp_path: Path) -> None:
+    """The test kit puts the file back with SQLite's backup API between tests: a counter went
+    back with it, then forward to a number this connection had kept another state under."""
+    db = Database(str(tmp_path / "one.db"))
+    State(db).load_fixture(account_document(shared_field=False))
+    copy = sqlite3.connect(":memory:")
+    with db.read() as conn:
+        conn.backup(copy)
+    for lag in (5, 9):
+        with db.write() as conn:
+            patch_lag_to(conn, lag)
+        with db.read() as conn:
+            found = store.caller_for_key(conn, "w")
+            assert found is not None and found.account.lag.to_json()["seconds"] == lag
+        copy.backup(conn)  # put back as it was, as the test kit does between tests
+        with db.write() as conn:
+            rotate(conn)
+        with db.read() as conn:
+            assert store.caller_for_key(conn, "w") == store._read_caller(conn, "w")
+
+
+def patch_lag_to(conn: Connection, seconds: int) -> None:
+    account = store.account_by_name(conn, "prop")
+    assert account is not None
+    lag = LagPolicy.from_json({"mode": "fixed", "seconds": seconds})
+    store.update_account(conn, replace(account, lag=lag))

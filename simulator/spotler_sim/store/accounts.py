@@ -89,7 +89,7 @@ def authentications(conn: sqlite3.Connection, account: Account) -> list[Authenti
 def caller_for_key(conn: sqlite3.Connection, key: str) -> Caller | None:
     """The account and authentication of a Key. A connection of ours keeps what it read until
     any account, key or property definition changes (in any worker): then one read of the
-    generation number, instead of three queries, answers the usual call."""
+    generation label, instead of three queries, answers the usual call."""
     if not isinstance(conn, Connection):
         return _read_caller(conn, key)
     (generation,) = conn.execute("SELECT n FROM generation WHERE id = 1").fetchone()

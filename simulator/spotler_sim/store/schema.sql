@@ -29,8 +29,10 @@ CREATE TABLE IF NOT EXISTS authentications (
     UNIQUE (account_id, label)
 );
 
--- Bumped by every change of an account, its keys or its property definitions (the triggers at
--- the end): a worker keeps the callers it has read while the number stands (store/accounts.py).
+-- A new random label at every change of an account, its keys or its property definitions (the
+-- triggers at the end): a worker keeps the callers it has read while the label stands
+-- (store/accounts.py). Random, not a counter: a file put back from a copy takes its counter
+-- back, and the next change would reach a number a worker kept another state under.
 CREATE TABLE IF NOT EXISTS generation (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     n  INTEGER NOT NULL
@@ -457,40 +459,40 @@ CREATE TABLE IF NOT EXISTS temporary_list_members (
 CREATE INDEX IF NOT EXISTS temporary_list_members_contact ON temporary_list_members (contact_id);
 CREATE INDEX IF NOT EXISTS temporary_list_members_account ON temporary_list_members (account_id);
 
--- Every change of what a caller is made of moves the generation on (see the table above).
+-- Every change of what a caller is made of gives the generation a new label (see above).
 CREATE TRIGGER IF NOT EXISTS accounts_insert_generation AFTER INSERT ON accounts BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS accounts_update_generation AFTER UPDATE ON accounts BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS accounts_delete_generation AFTER DELETE ON accounts BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS authentications_insert_generation AFTER INSERT ON authentications BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS authentications_update_generation AFTER UPDATE ON authentications BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS authentications_delete_generation AFTER DELETE ON authentications BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS property_defs_insert_generation AFTER INSERT ON property_defs BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS property_defs_update_generation AFTER UPDATE ON property_defs BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS property_defs_delete_generation AFTER DELETE ON property_defs BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS product_property_defs_insert_generation AFTER INSERT ON product_property_defs BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS product_property_defs_update_generation AFTER UPDATE ON product_property_defs BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS product_property_defs_delete_generation AFTER DELETE ON product_property_defs BEGIN
-    UPDATE generation SET n = n + 1 WHERE id = 1;
+    UPDATE generation SET n = random() WHERE id = 1;
 END;
