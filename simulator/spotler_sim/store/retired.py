@@ -78,47 +78,69 @@ def retired_accounts(conn: sqlite3.Connection) -> list[int]:
 
 class Sweeper:
     """Removes retired rows in the background, one batch per transaction, in one thread per
-    process (started when there is something to sweep)."""
+    process (started when there is something to sweep).
+
+    ``kick`` may come from inside the transaction that retires an account: the thread looks for
+    retired accounts under the write lock, so it sees them once that transaction commits. A kick
+    while the thread is running is a wish it takes up before it ends."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._wanted = False
 
     def kick(self) -> None:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._thread = threading.Thread(target=self._run, name="retired-sweeper", daemon=True)
-            self._thread.start()
+            self._wanted = True
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="retired-sweeper", daemon=True
+                )
+                self._thread.start()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait until the sweep running now ends; True when nothing is left running."""
-        thread = self._thread
-        if thread is not None:
+        """Wait until no sweep is running; True when none is."""
+        while (thread := self._thread) is not None:
             thread.join(timeout)
-        return thread is None or not thread.is_alive()
+            if thread.is_alive():
+                return False
+        return True
 
     def _run(self) -> None:
         try:
-            while pending := self._pending():
-                for account_id in pending:
+            while self._take_wish():
+                for account_id in self._pending():
                     while not self._batch(account_id):
                         pass
         except sqlite3.Error:  # the file went away (a test's folder): nothing left to sweep
             log.debug("sweeping retired accounts stopped", exc_info=True)
+            with self._lock:
+                self._thread = None
         finally:
             self.db.close()
 
+    def _take_wish(self) -> bool:
+        with self._lock:
+            wanted, self._wanted = self._wanted, False
+            if not wanted:
+                self._thread = None  # a kick from now on starts a new thread
+            return wanted
+
     def _pending(self) -> list[int]:
-        with self.db.read() as conn:
-            return retired_accounts(conn)
+        while True:
+            try:
+                with self.db.write() as conn:  # waits for the retiring transaction to commit
+                    return retired_accounts(conn)
+            except sqlite3.OperationalError as exc:  # a long write (a large import) held it
+                if "locked" not in str(exc):
+                    raise
 
     def _batch(self, account_id: int) -> bool:
         try:
             with self.db.write() as conn:
                 return sweep(conn, account_id)
-        except sqlite3.OperationalError as exc:  # a long write (a large import) held the lock
+        except sqlite3.OperationalError as exc:
             if "locked" not in str(exc):
                 raise
             return False
