@@ -102,19 +102,16 @@ class SqliteContacts:
         previous = self.by_external_id(field, value)
         if previous == contact_id:
             return previous
-        # Two deletes, each served by its own index: the value's holder (primary key) and the
-        # contact's old value (contact_ids_contact). One with "value = ? OR contact_id = ?" read
+        # The contact's old value goes (index contact_ids_contact), and the value moves to it
+        # from whoever held it (primary key). One delete with "value = ? OR contact_id = ?" read
         # every ID of the account, so each insert cost O(contacts).
-        self.conn.execute(
-            "DELETE FROM contact_ids WHERE account_id = ? AND field = ? AND value = ?",
-            (self.account_id, field, value),
-        )
         self.conn.execute(
             "DELETE FROM contact_ids WHERE contact_id = ? AND field = ? AND account_id = ?",
             (contact_id, field, self.account_id),
         )
         self.conn.execute(
-            "INSERT INTO contact_ids (account_id, field, value, contact_id) VALUES (?, ?, ?, ?)",
+            "INSERT INTO contact_ids (account_id, field, value, contact_id) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account_id, field, value) DO UPDATE SET contact_id = excluded.contact_id",
             (self.account_id, field, value, contact_id),
         )
         return previous
@@ -220,13 +217,17 @@ class SqliteContacts:
 
     # ---- change log and visibility -----------------------------------------------------------
     def record_change(self, contact_id: int, changed_ms: int, visible_ms: int) -> None:
-        self.conn.execute(
-            "UPDATE contacts SET changed_ms = max(changed_ms, ?) WHERE id = ?",
-            (changed_ms, contact_id),
-        )
-        if visible_ms <= changed_ms:
-            self._list(contact_id, changed_ms)
+        if visible_ms <= changed_ms:  # seen at once: one update for both times
+            self.conn.execute(
+                "UPDATE contacts SET changed_ms = max(changed_ms, ?), "
+                "listed_ms = max(coalesce(listed_ms, ?), ?) WHERE id = ?",
+                (changed_ms, changed_ms, changed_ms, contact_id),
+            )
         else:
+            self.conn.execute(
+                "UPDATE contacts SET changed_ms = max(changed_ms, ?) WHERE id = ?",
+                (changed_ms, contact_id),
+            )
             self.conn.execute(
                 "INSERT INTO pending_changes (account_id, contact_id, changed_ms, visible_ms) "
                 "VALUES (?, ?, ?, ?)",
