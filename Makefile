@@ -60,10 +60,16 @@ clean:
 
 # Longer runs than make test: every hypothesis property with five times its examples (2,000
 # where a test sets none) and the contract tests with 300 fresh examples per operation.
+# The contract tests run signed against a served two-worker simulator, asking for JSON, with
+# at least CONTRACT_MIN_CASES requests in all; their table (requests and statuses per operation)
+# is printed at the end.
 fuzz: $(STAMP) $(CHROMIUM)
-	HYPOTHESIS_PROFILE=fuzz CONTRACT_EXAMPLES=300 $(BIN)/python -m pytest -p no:cacheprovider \
+	@mkdir -p build
+	HYPOTHESIS_PROFILE=fuzz CONTRACT_EXAMPLES=480 CONTRACT_MIN_CASES=30000 \
+		CONTRACT_REPORT=build/fuzz-contract.txt $(BIN)/python -m pytest -p no:cacheprovider \
 		tests/property tests/client/test_poller.py tests/client/test_retry_policy.py \
-		tests/contract/test_schemathesis.py -q
+		tests/contract/test_schemathesis.py -q; status=$$?; \
+		cat build/fuzz-contract.txt 2>/dev/null; exit $$status
 
 # Throughput by wrk against in-run baselines (Flask hello, raw WSGI, WireMock where Java is),
 # loading at BENCH_SIZES contacts (the million takes minutes), then the page benchmarks.

@@ -18,8 +18,11 @@ from tests.plugins.simulator import API, DEMO_KEYS, LiveServer, serving
 KEY, SECRET = DEMO_KEYS["webshop"]
 
 
-# Examples per operation: 15 in make test; make fuzz asks for more through the environment.
+# Examples per operation: 15 in make test; make fuzz asks for more through the environment,
+# with the least number of requests the whole run must check, and a file to keep its report in.
 CONTRACT_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "15"))
+CONTRACT_MIN_CASES = int(os.environ.get("CONTRACT_MIN_CASES", "0"))
+CONTRACT_REPORT = os.environ.get("CONTRACT_REPORT")
 
 
 def report_text(report: Report) -> str:
@@ -56,7 +59,10 @@ def test_every_operation_and_linked_sequence_conforms(live_server: LiveServer) -
         allow_writes=True,
         seed=None if CONTRACT_EXAMPLES > 15 else 20261123,  # make fuzz: new examples each run
     )
+    if CONTRACT_REPORT:
+        Path(CONTRACT_REPORT).write_text(report_text(report))
     assert report.passed, report_text(report)
+    assert report.cases >= CONTRACT_MIN_CASES, report_text(report)
     ran = {r.operation_id for r in report.results}
     assert ran == set(contracts.operations()) | {STATEFUL}
     assert all(r.examples > 0 for r in report.results)

@@ -111,6 +111,11 @@ class Report:
     def passed(self) -> bool:
         return bool(self.results) and all(r.passed for r in self.results)
 
+    @property
+    def cases(self) -> int:
+        """Requests sent and checked, over every operation and the linked sequences."""
+        return sum(r.examples for r in self.results)
+
 
 def operation_filter(pattern: str | None) -> Callable[[str, str], bool]:
     """Whether an (operationId, path) is chosen by ``pattern``: a glob such as ``get*`` or
@@ -175,6 +180,9 @@ class _Runner:
         self.base_url = base_url.rstrip("/")
         self.auth = SignRequests(key, secret)
         self.session = requests.Session()
+        # Answers in JSON, whose schemas are checked: without it the API answers XML, as the
+        # reference does, and the answers' schemas would go unchecked.
+        self.session.headers["Accept"] = "application/json"
         self.settings = settings
 
     def exchange(self, case: Any, result: OperationResult) -> Any:
@@ -371,6 +379,7 @@ def render(report: Report, console: Console | None = None) -> None:
             r.operation_id, r.label, str(r.examples), statuses, str(len(r.findings)), verdict
         )
     console.print(table)
+    console.print(f"{report.cases:,} requests checked across {len(report.results)} operations")
     for note in report.notes:
         console.print(f"note: {note}")
     for r in report.results:
