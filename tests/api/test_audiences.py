@@ -88,10 +88,7 @@ def test_insert_answers_the_new_audience_and_a_get_reads_it_back(frozen: Sim) ->
         "description": "Bought twice",
         "createDate": NOW_ISO,
         "changeDate": NOW_ISO,
-        "lastContactAddedAt": None,
-        "lastContactRemovedAt": None,
-        "lastSyncDate": None,
-    }
+    }  # the instants of what never happened are left out, as the reference types them
     assert read.json() == response.json()
     assert members(frozen, "A-1") == set()
 
@@ -241,7 +238,7 @@ def test_update_changes_name_and_description_and_keeps_the_creation_date(frozen:
 def test_update_without_a_description_clears_it(sim: Sim) -> None:
     with sim.client() as api:
         response = api.put("/audience/recent-buyers", json=audience("recent-buyers"))
-    assert response.status_code == 200 and response.json()["description"] is None
+    assert response.status_code == 200 and "description" not in response.json()
 
 
 def test_update_may_keep_the_name_it_has(sim: Sim) -> None:

@@ -507,7 +507,7 @@ def test_bounds_at_the_ends_of_the_calendar_mean_no_bound(
         answer = api.get(path, params={"fromDate": from_date, "toDate": to_date})
         assert answer.status_code == 200, answer.text
         if path == "/contact/updates/list":
-            assert "7006" in [c["externalId"] for c in answer.json()["contacts"]]
+            assert "7006" in [c.get("externalId") for c in answer.json()["contacts"]]
 
 
 @pytest.mark.parametrize("offset", ["+99:99", "+01:60", "-24:00"])
@@ -591,11 +591,11 @@ def test_own_fields_each_system_keeps_updating_its_contact(sim: Sim) -> None:
         assert crm.get("/contact/C-9").json()["properties"]["city"] == "Delft"
 
 
-def test_a_contact_without_the_callers_id_shows_a_null_external_id_in_lists(sim: Sim) -> None:
+def test_a_contact_without_the_callers_id_is_listed_without_an_external_id(sim: Sim) -> None:
     # Dirk exists only in the CRM; the webshop's updates list still shows him, unlinked.
     with sim.client("webshop") as webshop:
         page = webshop.get(
             "/contact/updates/list", params={"fromDate": "2000-01-01", "toDate": "2100-01-01"}
         ).json()
     dirk = next(c for c in page["contacts"] if c["properties"].get("firstName") == "Dirk")
-    assert dirk["externalId"] is None
+    assert "externalId" not in dirk

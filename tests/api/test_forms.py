@@ -147,8 +147,7 @@ def test_a_sign_up_updates_the_contact_and_shows_in_its_history(sim: Sim) -> Non
         "html": "<p>Thanks for signing up! Check your inbox to confirm.</p>",
         "script": "",
         "isConfirmationPage": True,
-        "url": None,
-    }
+    }  # no url: nowhere to redirect to
     assert contact["properties"]["firstName"] == "Annie"
     (row,) = history(sim)
     assert row["form"] == {

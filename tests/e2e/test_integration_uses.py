@@ -85,7 +85,7 @@ def test_products(api: httpx.Client) -> None:
     assert again.status_code == 400 and again.json()["errorType"] == "ID_NOTUNIQUE"
     upsert = {"update": True, "product": {**product, "price": 7995}}
     assert api.post("/product", json=upsert).status_code == 204
-    assert api.get("/product/W-P-1").json()["price"] == 7995
+    assert api.get("/product/W-P-1").json()["price"] == "7995"
     found = api.get("/product/search", params={"MPSearchQuery": "externalId=W-P-1"}).json()
     assert [p["name"] for p in found] == ["Walking boots"]
     replaced = {"product": {**product, "name": "Hiking boots"}}

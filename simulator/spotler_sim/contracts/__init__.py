@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jsonschema_rs
@@ -22,6 +22,9 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
 
 API = "openapi"  # the Spotler REST API
 ADMIN = "admin"  # the simulator's own /__admin API and fixture documents
@@ -54,6 +57,11 @@ def _registry() -> Registry:
         resource = Resource.from_contents(document(doc), default_specification=DRAFT202012)
         registry = registry.with_resource(_uri(doc), resource)
     return registry
+
+
+def resolver() -> Resolver[Any]:
+    """A resolver of the ``$ref`` of every validator's schema (both documents are loaded)."""
+    return _registry().resolver()
 
 
 def _pointer(*parts: str) -> str:

@@ -1,13 +1,16 @@
 """The product rules: insert (or upsert), update, delete, read, search, custom properties.
 
 A product is stored in one canonical form whatever form the client sent: prices in whole cents
-as integers, flags as booleans, specification ranks as integers, absent optional fields left
-out. Every answer shows that form. Request bodies reach these functions already validated
-against the contract (required fields, value forms, at most 5 specifications).
+as integers, flags as booleans, specification ranks as integers, the rating as the text sent,
+absent optional fields left out. Answers show it in the reference's types (``view``): amounts,
+the rating and ranks as strings, as the vendor's description types them and as clients generated
+from it read them. Request bodies reach these functions already validated against the contract
+(required fields, value forms, at most 5 specifications).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -94,7 +97,7 @@ def canonical(account: Account, incoming: dict[str, Any]) -> dict[str, Any]:
     if incoming.get("gtin") is not None:
         out["gtin"] = str(incoming["gtin"])
     if incoming.get("ratingValue") is not None:
-        out["ratingValue"] = float(incoming["ratingValue"])
+        out["ratingValue"] = _number_text(incoming["ratingValue"])
     out["stock"] = incoming.get("stock") or DEFAULT_STOCK
     for name, default in FLAG_DEFAULTS.items():
         out[name] = flag(incoming.get(name), default)
@@ -132,6 +135,11 @@ def terms(product: StoredProduct) -> list[Term]:
     return out
 
 
+def _number_text(value: float | str) -> str:
+    """A number as text: a string as sent, a JSON number as JSON writes it (4.5, 4)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _term_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -139,10 +147,20 @@ def _term_text(value: Any) -> str:
 
 
 def view(product: StoredProduct) -> dict[str, Any]:
-    """A product as the API answers it (the contract's ``Product``)."""
+    """A product as the API answers it (the contract's ``Product``): amounts, the rating and
+    the ranks of the specifications as strings."""
+    fields = dict(product.fields)
+    for name in (*CENTS_FIELDS, "ratingValue"):
+        if name in fields:
+            fields[name] = _number_text(fields[name])
+    if "specifications" in fields:
+        fields["specifications"] = [
+            {**spec, "rank": str(spec["rank"])} if "rank" in spec else spec
+            for spec in fields["specifications"]
+        ]
     return {
         "externalId": product.external_id,
-        **product.fields,
+        **fields,
         "creationDate": iso_utc(product.created_ms),
         "changeDate": iso_utc(product.changed_ms),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from spotler_sim.config import ADMIN_PREFIX
@@ -22,6 +22,7 @@ _HTTP_TYPES = {404: "RESOURCE_NOT_FOUND", 500: "BACKEND_EXCEPTION", 503: "BACKEN
 
 
 def error_response(error: SpotlerError, headers: dict[str, str] | None = None) -> Response:
+    g.error_type = error.error_type  # for the journal, whichever representation answers
     response = render(error.body(), error.status)
     for name, value in (headers or {}).items():
         response.headers[name] = value

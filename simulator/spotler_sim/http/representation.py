@@ -6,19 +6,26 @@ A client that asks for JSON, as every current client does, gets JSON. Four opera
 JSON only (the batch insert, the updates and bounces lists, the contact search). Errors follow
 the same rule as answers; whatever lies outside an operation of the API (the admin API, an
 unknown path) is always JSON.
+
+An answer leaves out every property its schema declares optional and the simulator holds no
+value for, rather than answering ``null``: the reference types these properties without null, and
+clients generated from it refuse a null string.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from flask import Response, g, jsonify, request
+from jsonschema.protocols import Validator
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from spotler_sim import contracts
 from spotler_sim.http import xmldoc
+from spotler_sim.http.validation import optional_nulls_dropped
 
 XML = "application/xml"
 JSON = "application/json"
@@ -49,6 +56,8 @@ def error_payload(body: dict[str, Any], *, xml: bool) -> tuple[str, bytes]:
 def render(document: Any, status: int = 200) -> Response:
     """The answer holding ``document``, in the representation this request gets."""
     op = g.get("op")
+    if op is not None and (validator := _answer_validator(op.operation_id, status)) is not None:
+        document = optional_nulls_dropped(validator, document, refuse_required=False)
     if op is not None and wants_xml(op.operation_id):
         schema = contracts.media_schema(op.operation_id, XML, status)
         if schema is not None:
@@ -56,3 +65,12 @@ def render(document: Any, status: int = 200) -> Response:
     response = jsonify(document)
     response.status_code = status
     return response
+
+
+@cache
+def _answer_validator(operation_id: str, status: int) -> Validator | None:
+    """The validator of an operation's JSON answer of ``status``, or None when it has none."""
+    try:
+        return contracts.response_validator(operation_id, status)
+    except KeyError:
+        return None

@@ -168,9 +168,9 @@ def _record(response: Response) -> None:
         failure = getattr(g, "auth_failure", None)
         dropped = getattr(g, "dropped", False)
         body = b"" if dropped or response.is_streamed else response.get_data()
-        error_type = None
-        if response.status_code >= 400 and body:
-            try:
+        error_type = g.get("error_type") if response.status_code >= 400 else None
+        if error_type is None and response.status_code >= 400 and body:
+            try:  # an answer made outside error_response (a dropped connection's stand-in)
                 error_type = json.loads(body).get("errorType")
             except (ValueError, AttributeError):
                 error_type = None

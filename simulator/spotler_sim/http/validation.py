@@ -4,6 +4,12 @@ Parameters arrive as strings, so they are first coerced to the type their schema
 validated; the body is parsed as JSON (or, where the contract takes XML, read from XML into the
 same document shape) and validated. Any violation answers 400 INVALID_PARAMS with
 a message that names the field and says what was expected. No handler checks a field by hand.
+
+A JSON ``null`` in a property the schema does not require means the property is absent, as the
+Java service behind the real API reads it: clients built on pydantic models or PHP objects send
+every unset field as null. Such nulls are dropped before validation, in every body, by walking
+the schema (``optional_nulls_dropped``); a required property that is null is refused naming it.
+Answers leave such properties out the same way (``spotler_sim.http.representation``).
 """
 
 from __future__ import annotations
@@ -12,14 +18,20 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
 
 from spotler_sim import contracts
 from spotler_sim.contracts import Operation, Parameter
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http import xmldoc
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
 
 JSON_TYPES = ("application/json", "text/json")
 XML_TYPES = ("application/xml", "text/xml")
@@ -209,6 +221,7 @@ def _xml(op: Operation, raw: bytes) -> Any:
 def _validated(op: Operation, media: str, document: Any) -> Any:
     validator = op.body_validators.get(media) or next(iter(op.body_validators.values()))
     try:
+        document = optional_nulls_dropped(validator, document)
         error = best_match(validator.iter_errors(document))
     except RecursionError:
         raise SpotlerError.invalid_params(_TOO_DEEP) from None
@@ -216,3 +229,93 @@ def _validated(op: Operation, media: str, document: Any) -> Any:
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         raise SpotlerError.invalid_params(f"{_where('body', error)}: {_expected(schema, error)}")
     return document
+
+
+# ---- null as absent --------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Shape:
+    """Where a document of one schema holds declared properties: for each property the shapes
+    its value may take (one per alternative of the schema), which of them are required, and the
+    shapes of an array's items."""
+
+    properties: dict[str, list[_Shape]] = field(default_factory=dict)
+    required: set[str] = field(default_factory=set)
+    items: list[_Shape] = field(default_factory=list)
+    nullable: bool = False
+    hint: str | None = None
+
+
+def _shape(schema: Any, resolver: Resolver[Any], seen: dict[int, _Shape]) -> _Shape:
+    key = id(schema)
+    if key not in seen:  # a schema that refers to itself meets its own (unfinished) shape
+        seen[key] = _Shape()
+        _fill(seen[key], schema, resolver, seen, binding=True)
+    return seen[key]
+
+
+def _fill(
+    shape: _Shape, schema: Any, resolver: Resolver[Any], seen: dict[int, _Shape], *, binding: bool
+) -> None:
+    """Merge ``schema`` into ``shape``: its ``$ref`` target and ``allOf`` members bind (their
+    required properties are required), ``anyOf``/``oneOf`` members only add alternatives."""
+    if not isinstance(schema, Mapping):
+        return
+    if "$ref" in schema:
+        found = resolver.lookup(schema["$ref"])
+        _fill(shape, found.contents, found.resolver, seen, binding=binding)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for member in schema.get(key, ()):
+            _fill(shape, member, resolver, seen, binding=binding and key == "allOf")
+    if binding:
+        shape.required |= set(schema.get("required", ()))
+    kinds = schema.get("type", ())
+    shape.nullable |= "null" in ([kinds] if isinstance(kinds, str) else kinds)
+    shape.nullable |= None in schema.get("enum", ())
+    shape.hint = shape.hint or schema.get("description")
+    for name, sub in schema.get("properties", {}).items():
+        shape.properties.setdefault(name, []).append(_shape(sub, resolver, seen))
+    if isinstance(schema.get("items"), Mapping):
+        shape.items.append(_shape(schema["items"], resolver, seen))
+
+
+@cache
+def _shape_of(ref: str) -> _Shape:
+    return _shape({"$ref": ref}, contracts.resolver(), {})
+
+
+def optional_nulls_dropped(
+    validator: Validator, document: Any, *, where: str = "body", refuse_required: bool = True
+) -> Any:
+    """``document`` without the properties that its schema (the validator's) declares but does
+    not require and that hold ``null``: null there means absent. A required property that is
+    null and cannot be is refused naming it (unless ``refuse_required`` is false, for answers)."""
+    return _dropped(document, _shape_of(validator.schema["$ref"]), where, refuse_required)
+
+
+def _dropped(value: Any, shape: _Shape, where: str, refuse: bool) -> Any:
+    if isinstance(value, dict) and shape.properties:
+        kept: dict[str, Any] = {}
+        for name, item in value.items():
+            shapes = shape.properties.get(name, [])
+            if item is None and shapes and name not in shape.required:
+                continue
+            if item is None and shapes and refuse and not any(s.nullable for s in shapes):
+                hint = next((s.hint for s in shapes if s.hint), None)
+                raise SpotlerError.invalid_params(
+                    f"{where}.{name} is null, but it is required: send a value"
+                    + (f" ({hint})" if hint else "")
+                )
+            for one in shapes:
+                item = _dropped(item, one, f"{where}.{name}", refuse)
+            kept[name] = item
+        return kept
+    if isinstance(value, list) and shape.items:
+        out = []
+        for index, item in enumerate(value):
+            for one in shape.items:
+                item = _dropped(item, one, f"{where}[{index}]", refuse)
+            out.append(item)
+        return out
+    return value
