@@ -35,11 +35,14 @@ class UsageError(Exception):
 
 
 def _outbox(args: argparse.Namespace, policy: RetryPolicy | None = None) -> Outbox:
+    """The outbox the application enqueues into. Every command, ``run`` too, refuses a file that
+    does not exist: the application creates it (``Outbox(path)``), and a mistyped --db would
+    otherwise be drained, or shown, as a new empty outbox."""
     path = Path(args.db)
-    if not path.exists() and args.command != "run":
+    if not path.exists():
         raise UsageError(
             f"no outbox at {path}: pass --db (or set SPOTLER_CONNECTOR_DB) to the file your "
-            f"application enqueues into"
+            f"application enqueues into (it is created by the application's Outbox({str(path)!r}))"
         )
     return Outbox(path, policy=policy or RetryPolicy())
 
@@ -148,21 +151,24 @@ def discard(args: argparse.Namespace) -> int:
 
 
 def overview(args: argparse.Namespace) -> int:
-    from flask import Flask
+    from spotler_connector.serving import OverviewServer
 
-    from spotler_connector.overview import overview_blueprint
-
-    app = Flask("spotler_connector")
-    app.register_blueprint(overview_blueprint(_outbox(args)), url_prefix="/")
+    outbox = _outbox(args)
     console.print(f"overview of {args.db} on http://127.0.0.1:{args.port}/ (Ctrl-C stops it)")
-    app.run("127.0.0.1", args.port)
+    OverviewServer(outbox, args.port).run()
     return 0
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def demo(args: argparse.Namespace) -> int:
     from spotler_connector.demo import run_demo
     from spotler_connector.sandbox import SandboxError
 
+    # A SIGTERM unwinds like Ctrl-C, so the simulator and overview the demo started stop too.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return run_demo(
             customers=args.customers,
@@ -173,6 +179,8 @@ def demo(args: argparse.Namespace) -> int:
         )
     except (SandboxError, RuntimeError) as exc:
         raise UsageError(f"the demo could not run: {exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ---- wiring -------------------------------------------------------------------------------------
@@ -191,9 +199,15 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("run", help="send the queued calls, retrying as scheduled")
-    p.add_argument("--url", default=env("SPOTLER_URL", "http://127.0.0.1:8080"))
-    p.add_argument("--key", default=env("SPOTLER_KEY"))
-    p.add_argument("--secret", default=env("SPOTLER_SECRET"))
+    p.add_argument(
+        "--url",
+        default=env("SPOTLER_URL", "http://127.0.0.1:8080"),
+        help="Spotler's address (default: $SPOTLER_URL or http://127.0.0.1:8080)",
+    )
+    p.add_argument("--key", default=env("SPOTLER_KEY"), help="the Key (default: $SPOTLER_KEY)")
+    p.add_argument(
+        "--secret", default=env("SPOTLER_SECRET"), help="the Secret (default: $SPOTLER_SECRET)"
+    )
     p.add_argument("--once", action="store_true", help="send what is due, then exit (for cron)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer")
     p.add_argument("--lease", type=float, default=120.0, help="seconds a claim lasts")
@@ -201,7 +215,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--idle", type=float, default=1.0, help="seconds between looks at the queue")
     p.add_argument("--ladder", type=_steps, default=RetryPolicy.ladder, help="e.g. 60,300,600,3600")
     p.add_argument("--tail", type=_steps, default=RetryPolicy.tail, help="e.g. 10800,21600,43200")
-    p.add_argument("--max-attempts", type=int, default=RetryPolicy.max_attempts)
+    p.add_argument(
+        "--max-attempts",
+        type=int,
+        default=RetryPolicy.max_attempts,
+        help=f"attempts before a call fails for good (default {RetryPolicy.max_attempts})",
+    )
     p.add_argument("--jitter", type=float, default=0.1, help="spread each wait by +- this share")
     p.set_defaults(run=run)
 
@@ -209,32 +228,38 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=status)
 
     p = commands.add_parser("failed", help="the failed calls, as a table")
-    p.add_argument("--view", choices=list(VIEWS), default="failed")
-    p.add_argument("--entity")
-    p.add_argument("--key")
-    p.add_argument("--error-type")
-    p.add_argument("--limit", type=int, default=500)
+    p.add_argument(
+        "--view", choices=list(VIEWS), default="failed", help="which calls (default failed)"
+    )
+    p.add_argument("--entity", help="only calls about this entity, such as contact or order")
+    p.add_argument("--key", help="only calls about this entity key, such as a customer number")
+    p.add_argument("--error-type", help="only calls whose last error has this errorType")
+    p.add_argument("--limit", type=int, default=500, help="calls to show at most (default 500)")
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(run=failed)
 
     p = commands.add_parser("retry", help="put a failed call (or all of them) back in line")
-    p.add_argument("id", type=int, nargs="?")
-    p.add_argument("--all-failed", action="store_true")
+    p.add_argument("id", type=int, nargs="?", help="the call (`failed` lists the ids)")
+    p.add_argument("--all-failed", action="store_true", help="every failed call instead of one")
     p.set_defaults(run=retry)
 
     p = commands.add_parser("discard", help="give up on a failed or waiting call (asks first)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=int, help="the call (`failed --view all` lists the ids)")
     p.add_argument("--yes", action="store_true", help="do not ask")
-    p.add_argument("--reason", default="discarded by operator")
+    p.add_argument(
+        "--reason",
+        default="discarded by operator",
+        help="kept with the call (default: discarded by operator)",
+    )
     p.set_defaults(run=discard)
 
     p = commands.add_parser("overview", help="serve the overview page on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8081)
+    p.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (default 8081)")
     p.set_defaults(run=overview)
 
     p = commands.add_parser("demo", help="sync a small webshop to a flaky simulator")
-    p.add_argument("--customers", type=int, default=40)
-    p.add_argument("--orders", type=int, default=30)
+    p.add_argument("--customers", type=int, default=40, help="customers the shop has (40)")
+    p.add_argument("--orders", type=int, default=30, help="orders placed during the day (30)")
     p.add_argument(
         "--scenario", help="a fixtures/scenarios name or file instead of the demo's bad day"
     )

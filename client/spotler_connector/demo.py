@@ -25,7 +25,7 @@ from spotler_connector.api import SpotlerClient
 from spotler_connector.display import calls_table, show_progress, wide
 from spotler_connector.errors import NotFound
 from spotler_connector.queue import Outbox, RetryPolicy, transaction
-from spotler_connector.sandbox import simulator
+from spotler_connector.sandbox import overview, simulator
 from spotler_connector.worker import Worker
 
 SHOP_SCHEMA = """
@@ -328,15 +328,24 @@ def run_demo(
                     "   [green]and matches the shop exactly[/]: nothing lost, nothing twice"
                 )
             if keep:
-                console.print(
-                    f"\nsimulator dashboard: {server.base}/__admin/   outbox: {work / 'shop.db'}\n"
-                    f"try: spotler-connector --db {work / 'shop.db'} failed --view all\n"
-                    "Ctrl-C ends the demo"
-                )
-                try:
-                    while True:
-                        time.sleep(1)
-                except KeyboardInterrupt:
-                    pass
+                _keep(server.base, work, console)
             api.close()
     return 1 if result.differences else 0
+
+
+def _keep(simulator_base: str, work: Path, console: Console) -> None:
+    """Leave the simulator running, start the connector's overview of the demo's outbox, and
+    wait for Ctrl-C (or SIGTERM); both stop when the demo ends."""
+    shop = work / "shop.db"
+    with overview(shop, work / "overview.log") as page:
+        console.print(
+            f"\nsimulator dashboard: {simulator_base}/__admin/\n"
+            f"connector overview:  {page}   outbox: {shop}\n"
+            f"try: spotler-connector --db {shop} failed --view all\n"
+            "Ctrl-C ends the demo and stops both"
+        )
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass

@@ -76,19 +76,45 @@ class Sandbox:
 @contextmanager
 def simulator(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Sandbox]:
     """``spotler-sim serve`` on a free loopback port with ``options``, stopped on exit (also
-    when the demo is interrupted or terminated)."""
+    when the demo is interrupted, or terminated: the demo turns SIGTERM into an exit)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     command = [_command(), "serve", "--port", str(port), *options]
+    ready = base + "/openapi.json"
+    # The header tells the admin API that a body-less POST is no cross-site form post.
+    with (
+        _started("spotler-sim serve", command, ready, log, start_timeout),
+        httpx.Client(
+            base_url=base + "/__admin", headers={"X-Spotler-Sim-Admin": "1"}, timeout=10
+        ) as admin,
+    ):
+        yield Sandbox(base, admin)
+
+
+@contextmanager
+def overview(outbox: Path, log: Path, *, start_timeout: float = 30) -> Iterator[str]:
+    """``spotler-connector overview`` of ``outbox`` on a free loopback port, stopped on exit;
+    yields its URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    command = [sys.executable, "-m", "spotler_connector.cli", "--db", str(outbox), "overview"]
+    with _started(
+        "spotler-connector overview", [*command, "--port", str(port)], base, log, start_timeout
+    ):
+        yield base
+
+
+@contextmanager
+def _started(
+    name: str, command: list[str], ready_url: str, log: Path, timeout: float
+) -> Iterator[None]:
+    """``command`` running (output to ``log``) once ``ready_url`` answers 200; terminated on
+    exit."""
     with log.open("w") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        _wait_ready(process, base, log, start_timeout)
-        # The header tells the admin API that a body-less POST is no cross-site form post.
-        with httpx.Client(
-            base_url=base + "/__admin", headers={"X-Spotler-Sim-Admin": "1"}, timeout=10
-        ) as admin:
-            yield Sandbox(base, admin)
+        _wait_ready(name, process, ready_url, log, timeout)
+        yield
     finally:
         process.terminate()
         try:
@@ -98,12 +124,14 @@ def simulator(log: Path, *options: str, start_timeout: float = 30) -> Iterator[S
             process.wait()
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base: str, log: Path, timeout: float) -> None:
+def _wait_ready(
+    name: str, process: subprocess.Popen[bytes], url: str, log: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    raise SandboxError(f"spotler-sim serve did not start:\n{log.read_text()[-2000:]}")
+    raise SandboxError(f"{name} did not start:\n{log.read_text()[-2000:]}")

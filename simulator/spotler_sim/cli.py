@@ -44,7 +44,7 @@ def _option(parser: argparse.ArgumentParser, flag: str, help: str, **options: An
     parser.add_argument(flag, help=f"{help} [env {ENV_PREFIX}{env}]", **options)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotler-sim", description="A local, stateful simulator of the Spotler REST API."
     )
@@ -442,7 +442,7 @@ def contract_test_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     code: int = args.run(args)
     return code
 

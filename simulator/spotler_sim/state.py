@@ -32,13 +32,16 @@ from spotler_sim.domain.faults import check_fault_rule
 from spotler_sim.domain.model import Account, Caller
 from spotler_sim.domain.timewindows import iso_utc, parse_instant_ms
 from spotler_sim.errors import SpotlerError
-from spotler_sim.store import Database
+from spotler_sim.store import Database, journal
 from spotler_sim.store.accounts import (
     account_by_name,
+    all_accounts,
     authentications,
     caller_for_key,
     insert_account,
+    keep_source,
     secret_for,
+    source,
     update_account,
 )
 from spotler_sim.store.audiences import SqliteAudiences
@@ -108,6 +111,27 @@ class State:
             done = sweep(conn, old)
         if not done:
             self.sweeper.kick()
+
+    def reset_all(self) -> list[str]:
+        """Every account back to the document it was created from (the fixture it was loaded
+        from, or the definition or snapshot that made it), with the same Keys and Secrets; the
+        fault rules and the journal emptied; the clock kept. An account made before documents
+        were kept is emptied instead, keeping its settings. Answers the accounts' names."""
+        with self.db.write() as conn:
+            names = [account.name for account in all_accounts(conn)]
+            for name in names:
+                account_id = self.account(conn, name).id
+                document = source(conn, name)
+                if document is None:
+                    retire(conn, account_id, keep=True)
+                    sweep(conn, account_id)
+                    continue
+                self._delete(conn, account_id)
+                self.create_account(conn, document)
+            clear_faults(conn)
+            journal.clear(conn)
+        self.sweeper.kick()
+        return names
 
     def delete_account(self, name: str) -> None:
         with self.db.write() as conn:
@@ -196,6 +220,8 @@ class State:
         list_repo = SqliteTemporaryLists(conn, account.id)
         for temporary_list in raw.get("temporaryLists", []):
             templists.seed(list_repo, repo, account, temporary_list, now)
+        made = self.account_settings(conn, account)["authentications"]
+        keep_source(conn, account.name, {**raw, "authentications": made})
         return account
 
     def seed_contacts(

@@ -85,6 +85,11 @@ def health() -> Response:
     )
 
 
+@_route("/reset", "resetAll", "POST")
+def reset_all() -> Response:
+    return jsonify({"accounts": services().state.reset_all()})
+
+
 @_route("/accounts", "listAccounts", "GET")
 def list_accounts() -> Response:
     with services().state.db.read() as conn:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spotler_sim import fixtures
+from spotler_sim.domain.accounts import shared_id_fields, with_authentications
 from spotler_sim.domain.faults import EFFECTS, rule_document
 from spotler_sim.testing.admin_client import AdminClient, AdminError
 
@@ -79,8 +80,15 @@ def accounts(args: argparse.Namespace) -> None:
         definition = read_document(args.file) if args.file else {"name": args.name}
         if args.name:
             definition["name"] = args.name
-        for label in args.auth or []:
-            definition.setdefault("authentications", []).append({"label": label})
+        definition = with_authentications(
+            definition, args.auth or [], _chosen_id_fields(args.id_field or [], args.auth or [])
+        )
+        for field, labels in shared_id_fields(definition).items():
+            console.print(
+                f"[yellow]warning: the authentications {' and '.join(labels)} share the ID field "
+                f"{field}: each system's IDs would overwrite the other's (the set-up the vendor "
+                f"warns about); give each its own with --id-field LABEL=FIELD[/yellow]"
+            )
         _show(args, admin.create_account(definition), lambda a: _accounts_table([a]))
     elif args.action == "reset":
         admin.reset_account(args.name)
@@ -88,6 +96,36 @@ def accounts(args: argparse.Namespace) -> None:
     elif args.action == "delete":
         admin.delete_account(args.name)
         console.print(f"account {args.name} deleted")
+
+
+def _chosen_id_fields(options: list[str], labels: list[str]) -> dict[str, str]:
+    """``--id-field LABEL=FIELD`` options as label -> field; each label must be an --auth."""
+    chosen: dict[str, str] = {}
+    for option in options:
+        label, sep, field = option.partition("=")
+        if not sep or not label or not field:
+            raise AdminError(
+                f"--id-field {option!r}: give it as LABEL=FIELD, such as erp=erpCustomerId"
+            )
+        if label not in labels:
+            raise AdminError(
+                f"--id-field {option!r}: no --auth {label}; name one of the authentications "
+                f"created here ({', '.join(labels) or 'none'})"
+            )
+        chosen[label] = field
+    return chosen
+
+
+def reset(args: argparse.Namespace) -> None:
+    names = _client(args).reset()
+    _show(
+        args,
+        {"accounts": names},
+        lambda r: console.print(
+            f"accounts back to their fixtures: {', '.join(r['accounts']) or 'none'}; "
+            f"fault rules and the journal cleared (the clock is kept)"
+        ),
+    )
 
 
 # ---- faults -----------------------------------------------------------------------------------
@@ -168,17 +206,36 @@ def clock(args: argparse.Namespace) -> None:
 
 # ---- journal ----------------------------------------------------------------------------------
 
-FILTERS = (
-    "method",
-    "path",
-    "status",
-    "account",
-    "key",
-    "label",
-    "operation",
-    "fault",
-    "since",
-    "until",
+# The journal's filters, each with its help line.
+FILTERS = {
+    "method": "only calls with this HTTP method, such as POST",
+    "path": "only calls to this path or glob, without the API prefix, such as /contact/*",
+    "status": "only calls answered with this HTTP status",
+    "account": "only calls of this account",
+    "key": "only calls signed with this Key",
+    "label": "only calls of the authentication with this label",
+    "operation": "only calls of this operationId, such as insertContact",
+    "fault": "only calls a fault rule fired on: its id, or any",
+    "since": "only calls at or after this instant (ISO 8601)",
+    "until": "only calls before this instant (ISO 8601)",
+}
+# The options of `fault add`: (option, type, help).
+FAULT_OPTIONS: tuple[tuple[str, type, str], ...] = (
+    ("--status", int, "status effect: the HTTP status to answer (default 503)"),
+    ("--error-type", str, "status effect: the errorType to answer (default BACKEND_EXCEPTION)"),
+    ("--message", str, "status effect: the message to answer"),
+    ("--retry-after", int, "rateLimit effect: seconds in Retry-After (default 60)"),
+    ("--ms", float, "latency effect: milliseconds to wait"),
+    ("--max-ms", float, "latency effect: wait a random time from --ms up to this"),
+    ("--seconds", float, "hang effect: seconds before the 503 (default 30)"),
+    ("--method", str, "only calls with this HTTP method, such as POST"),
+    ("--path", str, "only calls to this path or glob, without the API prefix, such as /contact/*"),
+    ("--account", str, "only calls of this account"),
+    ("--label", str, "only calls of the authentication with this label"),
+    ("--probability", float, "fire on this share of matching calls, 0 to 1 (default 1)"),
+    ("--seed", int, "the seed of --probability's draws, for a repeatable run (default 0)"),
+    ("--first", int, "fire on the first N matching calls only"),
+    ("--after", int, "fire only after N matching calls have passed"),
 )
 
 
@@ -341,40 +398,57 @@ def register(commands: Any) -> None:
     acc = commands.add_parser(
         "accounts", parents=[common], help="list, create, reset or delete accounts"
     )
-    acc.add_argument("action", choices=["list", "create", "reset", "delete"])
+    acc.add_argument(
+        "action", choices=["list", "create", "reset", "delete"], help="what to do with accounts"
+    )
     acc.add_argument("name", nargs="?", help="the account (create, reset, delete)")
     acc.add_argument("--file", help="create from an account definition (JSON or YAML)")
     acc.add_argument(
         "--auth",
         action="append",
-        help="create: an authentication label (repeatable); Key and Secret are generated",
+        help="create: an authentication label (repeatable); Key and Secret are generated, and "
+        "each gets an ID field of its own (the first externalCustomerId, others LABELCustomerId)",
+    )
+    acc.add_argument(
+        "--id-field",
+        action="append",
+        metavar="LABEL=FIELD",
+        help="create: link the --auth LABEL to this ID field instead (repeatable)",
     )
     acc.set_defaults(run=_guarded(accounts, needs_name=("reset", "delete")))
 
+    rst = commands.add_parser(
+        "reset",
+        parents=[common],
+        help="every account back to its fixture, fault rules and the journal cleared",
+    )
+    rst.set_defaults(run=_guarded(reset))
+
     flt = commands.add_parser("fault", parents=[common], help="add, list or remove fault rules")
-    flt.add_argument("action", choices=["add", "list", "rm", "clear"])
+    flt.add_argument(
+        "action", choices=["add", "list", "rm", "clear"], help="what to do with fault rules"
+    )
     flt.add_argument("id", nargs="?", type=int, help="rm: the rule id")
     flt.add_argument(
-        "--effect",
-        choices=EFFECTS,
-        default="status",
+        "--effect", choices=EFFECTS, default="status", help="what the rule does (default status)"
     )
-    for name, kind in (("--status", int), ("--error-type", str), ("--message", str), ("--retry-after", int),
-                       ("--ms", float), ("--max-ms", float), ("--seconds", float), ("--method", str),
-                       ("--path", str), ("--account", str), ("--label", str), ("--probability", float),
-                       ("--seed", int), ("--first", int), ("--after", int)):  # fmt: skip
-        flt.add_argument(name, type=kind)
+    for name, kind, text in FAULT_OPTIONS:
+        flt.add_argument(name, type=kind, help=text)
     flt.add_argument("--window", help="simulated-time window FROM..TO (ISO 8601)")
     flt.set_defaults(run=_guarded(fault))
 
     clk = commands.add_parser("clock", parents=[common], help="show or change the simulated clock")
-    clk.add_argument("action", choices=["show", "freeze", "offset", "advance", "real"])
+    clk.add_argument(
+        "action",
+        choices=["show", "freeze", "offset", "advance", "real"],
+        help="show it, freeze it at an instant, offset or advance it, or back to real time",
+    )
     clk.add_argument("value", nargs="?", help="freeze: an ISO instant; offset/advance: seconds")
     clk.set_defaults(run=_guarded(clock))
 
     jnl = commands.add_parser("journal", parents=[common], help="the calls the simulator received")
-    for name in FILTERS:
-        jnl.add_argument(f"--{name}", type=int if name == "status" else str)
+    for name, text in FILTERS.items():
+        jnl.add_argument(f"--{name}", type=int if name == "status" else str, help=text)
     jnl.add_argument("--limit", type=int, default=30, help="entries to show (default 30)")
     jnl.add_argument("--follow", action="store_true", help="keep printing new calls until Ctrl-C")
     jnl.set_defaults(run=_guarded(journal))
@@ -382,7 +456,7 @@ def register(commands: Any) -> None:
     mail = commands.add_parser(
         "mailing", parents=[common], help="send a mailing: sends, bounces, opens and clicks"
     )
-    mail.add_argument("action", choices=["send"])
+    mail.add_argument("action", choices=["send"], help="send: deliver the mailing now")
     mail.add_argument("encrypted_id", help="the regular mailing's encryptedId (GET /mailing)")
     mail.add_argument("--account", required=True, help="the account the mailing belongs to")
     mail.add_argument(
@@ -405,14 +479,16 @@ def register(commands: Any) -> None:
     snap = commands.add_parser(
         "snapshot", parents=[common], help="export or load accounts as fixture documents"
     )
-    snap.add_argument("action", choices=["export", "load"])
+    snap.add_argument(
+        "action", choices=["export", "load"], help="export accounts, or load a document"
+    )
     snap.add_argument("file", nargs="?", help="load: the document (JSON or YAML, - for stdin)")
     snap.add_argument("--account", help="export: only this account")
     snap.add_argument("--output", "-o", help="export: write to this file")
     snap.set_defaults(run=_guarded(snapshot))
 
     scn = commands.add_parser("scenario", parents=[common], help="apply a scenario file")
-    scn.add_argument("action", choices=["run"])
+    scn.add_argument("action", choices=["run"], help="run: apply the scenario")
     scn.add_argument(
         "file", help="a scenario file, or the name of a packaged one such as flaky-network"
     )

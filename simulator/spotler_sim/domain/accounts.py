@@ -88,6 +88,38 @@ def auth_spec(account: str, id_fields: tuple[str, ...], raw: dict[str, Any]) -> 
     return AuthSpec(raw["label"], key, raw.get("secret") or new_secret(), id_field)
 
 
+def with_authentications(
+    definition: dict[str, Any], labels: list[str], chosen: dict[str, str]
+) -> dict[str, Any]:
+    """An account definition with an authentication per label added, each linked to an ID field
+    of its own unless ``chosen`` (label -> field) names one: the first authentication of an
+    account gets the default field, every other ``<label>CustomerId``. Each field used is added
+    to the definition's ``idFields``; the vendor's advice is one ID field per linked system."""
+    out = {**definition, "authentications": list(definition.get("authentications", []))}
+    fields = list(definition.get("idFields") or ())
+    for label in labels:
+        first = not out["authentications"]
+        field = chosen.get(label) or (
+            (fields[0] if fields else DEFAULT_ID_FIELD) if first else f"{label}CustomerId"
+        )
+        out["authentications"].append({"label": label, "idField": field})
+        if field not in fields:
+            fields.append(field)
+    if fields:
+        out["idFields"] = fields
+    return out
+
+
+def shared_id_fields(definition: dict[str, Any]) -> dict[str, list[str]]:
+    """The ID fields that two or more authentications of a definition are linked to, with their
+    labels: the set-up where one system's IDs overwrite the other's."""
+    default = (definition.get("idFields") or (DEFAULT_ID_FIELD,))[0]
+    linked: dict[str, list[str]] = {}
+    for auth in definition.get("authentications", []):
+        linked.setdefault(auth.get("idField", default), []).append(auth["label"])
+    return {field: labels for field, labels in linked.items() if len(labels) > 1}
+
+
 def new_secret() -> str:
     return secrets.token_urlsafe(24)
 

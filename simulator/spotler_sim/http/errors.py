@@ -32,7 +32,12 @@ def error_response(error: SpotlerError, headers: dict[str, str] | None = None) -
 def _from_http(exc: HTTPException) -> Response:
     status = exc.code or 500
     headers: dict[str, str] = {}
-    if status == 404:
+    if status == 404 and request.path.startswith(ADMIN_PREFIX):
+        message = (
+            f"no admin operation at {request.method} {request.path}: GET {ADMIN_PREFIX}/openapi.json "
+            f"lists the admin API's routes (POST {ADMIN_PREFIX}/reset resets everything)"
+        )
+    elif status == 404:
         message = (
             f"no operation at {request.method} {request.path}: check the path against "
             f"GET /openapi.json (the base is /integrationservice-1.1.0/)"

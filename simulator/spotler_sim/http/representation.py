@@ -19,7 +19,6 @@ from functools import cache
 from typing import Any
 
 from flask import Response, g, jsonify, request
-from jsonschema.protocols import Validator
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -68,7 +67,7 @@ def render(document: Any, status: int = 200) -> Response:
 
 
 @cache
-def _answer_validator(operation_id: str, status: int) -> Validator | None:
+def _answer_validator(operation_id: str, status: int) -> contracts.Check | None:
     """The validator of an operation's JSON answer of ``status``, or None when it has none."""
     try:
         return contracts.response_validator(operation_id, status)

@@ -23,7 +23,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from jsonschema.exceptions import ValidationError, best_match
-from jsonschema.protocols import Validator
 
 from spotler_sim import contracts
 from spotler_sim.contracts import Operation, Parameter
@@ -286,7 +285,7 @@ def _shape_of(ref: str) -> _Shape:
 
 
 def optional_nulls_dropped(
-    validator: Validator, document: Any, *, where: str = "body", refuse_required: bool = True
+    validator: contracts.Check, document: Any, *, where: str = "body", refuse_required: bool = True
 ) -> Any:
     """``document`` without the properties that its schema (the validator's) declares but does
     not require and that hold ``null``: null there means absent. A required property that is

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from spotler_sim.domain.accounts import AccountSpec, AuthSpec
 from spotler_sim.domain.model import Account, Authentication, Caller, LagPolicy, PropertyDef
@@ -179,3 +180,18 @@ def set_secret(conn: sqlite3.Connection, account_id: int, label: str, secret: st
         ).rowcount
         > 0
     )
+
+
+def keep_source(conn: sqlite3.Connection, name: str, document: dict[str, Any]) -> None:
+    """Remember the document an account was created from (replacing an earlier one)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO account_sources (name, document) VALUES (?, ?)",
+        (name, json.dumps(document)),
+    )
+
+
+def source(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
+    """The document an account was created from, or None for one made before they were kept."""
+    row = conn.execute("SELECT document FROM account_sources WHERE name = ?", (name,)).fetchone()
+    found: dict[str, Any] | None = json.loads(row["document"]) if row else None
+    return found

@@ -496,3 +496,10 @@ END;
 CREATE TRIGGER IF NOT EXISTS product_property_defs_delete_generation AFTER DELETE ON product_property_defs BEGIN
     UPDATE generation SET n = random() WHERE id = 1;
 END;
+
+-- The document each account was created from (a fixture, a definition, a snapshot), with the
+-- Keys and Secrets it was given: POST /__admin/reset makes the account again from it.
+CREATE TABLE IF NOT EXISTS account_sources (
+    name     TEXT PRIMARY KEY,
+    document TEXT NOT NULL                    -- JSON: a fixture document's account entry
+);

@@ -51,6 +51,11 @@ class AdminClient:
         changed: dict[str, Any] = self.call("PATCH", f"/accounts/{name}", patch)
         return changed
 
+    def reset(self) -> list[str]:
+        """Every account back to its fixture, fault rules and the journal cleared."""
+        found: list[str] = self.call("POST", "/reset")["accounts"]
+        return found
+
     def reset_account(self, name: str) -> None:
         self.call("POST", f"/accounts/{name}/reset")
 

@@ -146,6 +146,7 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """Journal entries; ``path`` may be a glob (``/contact/*``); other filters: status,
         operation, label, fault (a rule id or "any"), since, until."""
+        __tracebackhide__ = True  # a failure shows the test's line, not the plugin's
         found: list[dict[str, Any]] = []
         while True:
             page = self._admin.requests(
@@ -157,6 +158,7 @@ class Journal:
                 return found
 
     def count(self, method: str | None = None, path: str | None = None, **filters: Any) -> int:
+        __tracebackhide__ = True
         return self._admin.count(account=self._account, method=method, path=path, **filters)
 
     def assert_called(
@@ -164,6 +166,7 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """Fail unless ``method path`` reached the simulator (``times`` times, if given);
         the message lists what did arrive. Returns the matching entries, newest first."""
+        __tracebackhide__ = True
         matching = self.entries(method, path, **filters)
         if (times is None and matching) or (times is not None and len(matching) == times):
             return matching
