@@ -244,6 +244,41 @@ class _Shape:
     items: list[_Shape] = field(default_factory=list)
     nullable: bool = False
     hint: str | None = None
+    _plans: dict[bool, _Plan] = field(default_factory=dict)
+
+    def plan(self, refuse: bool) -> _Plan:
+        """What a walk must look at in a value of this shape (``refuse``: required nulls too)."""
+        if refuse not in self._plans:
+            # A schema that contains itself meets this placeholder: walk it, to be safe.
+            self._plans[refuse] = _Plan(True, (), (), (), ())
+            self._plans[refuse] = self._planned(refuse)
+        return self._plans[refuse]
+
+    def _planned(self, refuse: bool) -> _Plan:
+        optional = tuple(n for n in self.properties if n not in self.required)
+        required = tuple(
+            (n, shapes)
+            for n, shapes in self.properties.items()
+            if refuse and n in self.required and not any(s.nullable for s in shapes)
+        )
+        nested = tuple(
+            (n, kept)
+            for n, shapes in self.properties.items()
+            if (kept := tuple(s for s in shapes if s.plan(refuse).matters))
+        )
+        items = tuple(s for s in self.items if s.plan(refuse).matters)
+        return _Plan(
+            bool(optional or required or nested or items), optional, required, nested, items
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    matters: bool
+    optional: tuple[str, ...]  # declared, not required: null there is dropped
+    required: tuple[tuple[str, list[_Shape]], ...]  # required and not nullable: null is refused
+    nested: tuple[tuple[str, tuple[_Shape, ...]], ...]  # properties whose values need a walk
+    items: tuple[_Shape, ...]  # an array's item shapes that need a walk
 
 
 def _shape(schema: Any, resolver: Resolver[Any], seen: dict[int, _Shape]) -> _Shape:
@@ -290,31 +325,58 @@ def optional_nulls_dropped(
     """``document`` without the properties that its schema (the validator's) declares but does
     not require and that hold ``null``: null there means absent. A required property that is
     null and cannot be is refused naming it (unless ``refuse_required`` is false, for answers)."""
-    return _dropped(document, _shape_of(validator.schema["$ref"]), where, refuse_required)
+    return _dropped(document, _shape_of(validator.schema["$ref"]), (where,), refuse_required)
 
 
-def _dropped(value: Any, shape: _Shape, where: str, refuse: bool) -> Any:
-    if isinstance(value, dict) and shape.properties:
-        kept: dict[str, Any] = {}
-        for name, item in value.items():
-            shapes = shape.properties.get(name, [])
-            if item is None and shapes and name not in shape.required:
-                continue
-            if item is None and shapes and refuse and not any(s.nullable for s in shapes):
+Where = tuple[Any, ...]  # (parent, step): a path built only when an error names it
+
+
+def _named(where: Where) -> str:
+    if len(where) == 1:
+        return str(where[0])
+    parent, step = where
+    return _named(parent) + (f"[{step}]" if isinstance(step, int) else f".{step}")
+
+
+def _dropped(value: Any, shape: _Shape, where: Where, refuse: bool) -> Any:
+    """``value`` with its optional nulls dropped; the same object when it has none (answers
+    are walked on every call, so only what the schema can change is looked at, and nothing is
+    copied that needs no change)."""
+    plan = shape.plan(refuse)
+    if isinstance(value, dict):
+        kept: dict[str, Any] | None = None
+        for name in plan.optional:
+            if name in value and value[name] is None:
+                kept = dict(value) if kept is None else kept
+                del kept[name]
+        for name, shapes in plan.required:
+            if name in value and value[name] is None:
                 hint = next((s.hint for s in shapes if s.hint), None)
                 raise SpotlerError.invalid_params(
-                    f"{where}.{name} is null, but it is required: send a value"
+                    f"{_named((where, name))} is null, but it is required: send a value"
                     + (f" ({hint})" if hint else "")
                 )
-            for one in shapes:
-                item = _dropped(item, one, f"{where}.{name}", refuse)
-            kept[name] = item
-        return kept
-    if isinstance(value, list) and shape.items:
-        out = []
+        for name, walked in plan.nested:
+            item = value.get(name)
+            if not isinstance(item, dict | list):
+                continue
+            new = item
+            for one in walked:
+                new = _dropped(new, one, (where, name), refuse)
+            if new is not item:
+                kept = dict(value) if kept is None else kept
+                kept[name] = new
+        return value if kept is None else kept
+    if isinstance(value, list) and plan.items:
+        out: list[Any] | None = None
         for index, item in enumerate(value):
-            for one in shape.items:
-                item = _dropped(item, one, f"{where}[{index}]", refuse)
-            out.append(item)
-        return out
+            if not isinstance(item, dict | list):
+                continue
+            new = item
+            for one in plan.items:
+                new = _dropped(new, one, (where, index), refuse)
+            if new is not item:
+                out = list(value) if out is None else out
+                out[index] = new
+        return value if out is None else out
     return value
