@@ -16,6 +16,7 @@ from contextlib import ExitStack
 import httpx
 import pytest
 
+from spotler_sim.testing.signing import sign
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 
 API = "/integrationservice-1.1.0"
@@ -316,3 +317,14 @@ def test_integer_parameters_in_ascii_are_served(server: LiveServer) -> None:
             ).status_code
             == 200
         )
+
+
+def test_oauth_parameters_sent_twice_are_a_401_saying_so(server: LiveServer) -> None:
+    url = f"{server.base}{API}/contact/1001"
+    key, secret = DEMO_KEYS["webshop"]
+    signed_query, _ = sign("GET", url, key, secret, placement="query")
+    _, header = sign("GET", url, key, secret)
+    answer = httpx.get(signed_query, headers={**header, "Accept": "application/json"}, timeout=10)
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["errorType"] == "NOT_AUTHORIZED"
+    assert "one place" in answer.json()["message"]

@@ -147,7 +147,9 @@ class SignatureVerifier:
                 message = "the query string is not percent-encoded: encode it as RFC 3986 says"
             raise AuthFailure("NOT_AUTHORIZED", message) from None
 
-    def _explain(self, description: str) -> str:
+    def _explain(self, description: str | tuple[str, ...]) -> str:
+        if isinstance(description, tuple):  # oauthlib leaves one message unformatted
+            description = description[0] % description[1:]
         text = description.lower()
         if "missing mandatory" in text:
             return f"the request is not signed or misses OAuth parameters: {HOW_TO_SIGN}"
@@ -159,7 +161,10 @@ class SignatureVerifier:
         if "signature" in text and "not in" in text:
             return f"only HMAC-SHA1 signatures are accepted: {HOW_TO_SIGN}"
         if "only 1 signature" in text:
-            return "send the OAuth parameters in one place: the Authorization header or the query"
+            return (
+                "the OAuth parameters came twice, in the Authorization header and in the query "
+                "string: send them in one place only"
+            )
         return f"{description.rstrip('.')}: {HOW_TO_SIGN}"
 
     def _check_body_hash(self, request: Any, body: bytes) -> None:
