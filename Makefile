@@ -72,8 +72,10 @@ fuzz: $(STAMP) $(CHROMIUM)
 		cat build/fuzz-contract.txt 2>/dev/null; exit $$status
 
 # Throughput by wrk against in-run baselines (Flask hello, raw WSGI, WireMock where Java is),
-# loading at BENCH_SIZES contacts (the million takes minutes), then the page benchmarks.
+# loading at BENCH_SIZES contacts through the API (the million takes minutes) and at
+# BENCH_FILL_SIZES written straight into the file, then the page benchmarks.
 BENCH_SIZES ?= 1000,100000
+BENCH_FILL_SIZES ?= 1000,1000000
 WIREMOCK    := bench/.cache/node_modules/wiremock
 
 /usr/bin/wrk:
@@ -89,7 +91,7 @@ $(WIREMOCK):
 
 bench: $(STAMP) /usr/bin/wrk $(WIREMOCK)
 	$(BIN)/python bench/throughput.py
-	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python bench/loading.py
+	BENCH_SIZES=$(BENCH_SIZES) BENCH_FILL_SIZES=$(BENCH_FILL_SIZES) $(BIN)/python bench/loading.py
 	$(BIN)/python bench/updates_page.py
 	$(BIN)/python bench/report_pages.py
 

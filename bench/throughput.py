@@ -181,7 +181,7 @@ def measure(folder: Path) -> list[Result]:
     jar = wiremock_jar()
     if jar is not None:
         with wiremock(jar, folder) as base:
-            wrk("WireMock stub", base, ["/contact/1001"], folder, duration=2)
+            wrk("WireMock stub", base, ["/contact/1001"], folder, duration=5)  # the JIT
             results.append(wrk("WireMock stub (contact JSON)", base, ["/contact/1001"], folder))
     with simulator(folder) as base:
         unsigned = [f"{API}/contact/1001"]
