@@ -23,6 +23,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,18 +120,25 @@ def fixture_seconds(folder: Path, size: int) -> float:
     return elapsed
 
 
+@contextmanager
+def served(db: Path) -> Iterator[tuple[Server, httpx.Client]]:
+    """``spotler-sim serve --workers 2`` on this file, and an admin client for it."""
+    options = ("--workers", "2", "--no-fixture", "--db", str(db), "--log-level", "warning")
+    with (
+        serving(db.parent / "serve.log", *options) as server,
+        httpx.Client(
+            base_url=server.base + "/__admin",
+            timeout=600,
+            headers={"X-Spotler-Sim-Admin": "1"},  # a write a web page could not send
+        ) as admin,
+    ):
+        yield server, admin
+
+
 def measure(size: int, console: Console) -> Row:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        options = ("--workers", "2", "--no-fixture", "--db", str(folder / "load.db"))
-        with (
-            serving(folder / "serve.log", *options, "--log-level", "warning") as server,
-            httpx.Client(
-                base_url=server.base + "/__admin",
-                timeout=600,
-                headers={"X-Spotler-Sim-Admin": "1"},  # a write a web page could not send
-            ) as admin,
-        ):
+        with served(folder / "load.db") as (server, admin):
             assert admin.post("/accounts", json=ACCOUNT).status_code == 201
             rss_start = workers_rss_mb(server)
             with server.signed(KEY, SECRET, timeout=600) as api:
@@ -200,12 +209,8 @@ def at_size(size: int, console: Console) -> tuple[float, float, float]:
         folder = Path(name)
         with console.status(f"writing {size:,} contacts into a file..."):
             fill(folder / "fill.db", size)
-        options = ("--workers", "2", "--no-fixture", "--db", str(folder / "fill.db"))
         with (
-            serving(folder / "serve.log", *options, "--log-level", "warning") as server,
-            httpx.Client(
-                base_url=server.base + "/__admin", timeout=600, headers={"X-Spotler-Sim-Admin": "1"}
-            ) as admin,
+            served(folder / "fill.db") as (server, admin),
             server.signed(KEY, SECRET, timeout=600) as api,
         ):
             api.get("/contact/c1")  # the first calls load code
