@@ -5,7 +5,8 @@ enqueues its Spotler call in the same transaction (the outbox pattern), so the s
 a change Spotler will not hear of. :func:`run_demo` starts ``spotler-sim serve`` for the purpose,
 makes it flaky (503s, connection resets, lost answers, a rate-limit burst), lets the shop change
 things, drains the outbox with a compressed retry schedule and shows the outcome: what had to be
-retried, what failed, and whether Spotler now matches the shop.
+retried, what failed, whether Spotler now matches the shop, and the simulator's verdicts on the
+connector's calls.
 """
 
 from __future__ import annotations
@@ -269,6 +270,21 @@ def _typo_and_fix(shop: Webshop, outbox: Outbox, worker: Worker, console: Consol
     )
 
 
+def _verdicts(verdicts: list[dict[str, Any]], console: Console) -> int:
+    """Show what the simulator judged of the connector's calls (GET /__admin/verdicts); the
+    number of error verdicts."""
+    errors = [v for v in verdicts if v["severity"] == "error"]
+    rules = sorted({v["rule"] for v in verdicts if v["severity"] != "error"})
+    console.print(
+        "[bold]5.[/] the simulator's verdicts on the connector: "
+        + ("[green]no error verdict[/]" if not errors else f"[red]{len(errors)} error(s)[/]")
+        + (f", {len(verdicts) - len(errors)} warning(s) ({', '.join(rules)})" if rules else "")
+    )
+    for verdict in errors[:5]:
+        console.print(f"   {verdict['rule']}: {verdict['message']}", markup=False)
+    return len(errors)
+
+
 def run_demo(
     *, customers: int, orders: int, scenario: str | None, keep: bool, console: Console
 ) -> int:
@@ -327,10 +343,11 @@ def run_demo(
                 console.print(
                     "   [green]and matches the shop exactly[/]: nothing lost, nothing twice"
                 )
+            errors = _verdicts(server.verdicts("demo"), console)
             if keep:
                 _keep(server.base, work, console)
             api.close()
-    return 1 if result.differences else 0
+    return 1 if result.differences or errors else 0
 
 
 def _keep(simulator_base: str, work: Path, console: Console) -> None:

@@ -68,6 +68,11 @@ class Sandbox:
     def clear_faults(self) -> None:
         self.call("DELETE", "/faults")
 
+    def verdicts(self, account: str) -> list[dict[str, Any]]:
+        """What the simulator judged the calls of ``account`` to have done wrong."""
+        found: list[dict[str, Any]] = self.call("GET", "/verdicts", account=account)
+        return found
+
     def snapshot(self, account: str) -> dict[str, Any]:
         found: dict[str, Any] = self.call("GET", "/snapshot", account=account)
         return found

@@ -32,3 +32,4 @@ def test_the_demo_syncs_the_webshop_through_a_bad_day() -> None:
     assert "failed: the operator sees this" in out and "INVALID_PROPERTY" in out
     assert "was discarded" in out
     assert "and matches the shop exactly" in out
+    assert "the simulator's verdicts on the connector: no error verdict" in out

@@ -78,6 +78,7 @@ def assert_synced(live: LiveServer, admin: AdminClient, shop: Webshop, outbox: O
     assert max(shop_ids.values()) == 1, "a customer reached Spotler twice"
     orders = Counter(o["externalId"] for o in account["orders"])
     assert max(orders.values()) == 1
+    assert admin.verdicts(account="demo", severity="error") == [], "the connector drew a verdict"
 
 
 def test_a_thousand_changes_sync_exactly_through_a_bad_day(flaky: Any, tmp_path: Path) -> None:

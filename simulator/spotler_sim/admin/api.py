@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, jsonify, request
 
 from spotler_sim import __version__, contracts
+from spotler_sim.admin import reports
 from spotler_sim.admin.access import check_access
 from spotler_sim.admin.views import (
     account_view,
@@ -316,3 +317,15 @@ def clear_requests() -> Response:
     with services().state.db.write() as conn:
         journal.clear(conn)
     return Response(status=204)
+
+
+# ---- verdicts ----------------------------------------------------------------------------------
+
+
+@_route("/verdicts", "listVerdicts", "GET")
+def list_verdicts() -> Response:
+    state = services().state
+    with state.db.read() as conn:
+        if g.params.get("account"):
+            state.account(conn, g.params["account"])  # an unknown account is a 404, not []
+        return jsonify([v.to_json() for v in reports.verdicts(conn, g.params)])

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from spotler_sim import fixtures
 from spotler_sim.domain.accounts import shared_id_fields, with_authentications
 from spotler_sim.domain.faults import EFFECTS, rule_document
+from spotler_sim.domain.verdicts import RULES, SEVERITIES
 from spotler_sim.testing.admin_client import AdminClient, AdminError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -302,6 +304,47 @@ def _newer_than(admin: AdminClient, filters: dict[str, Any], last: int) -> list[
             return [found[i] for i in sorted(found)]
 
 
+# ---- verdicts ---------------------------------------------------------------------------------
+
+VERDICT_FILTERS = ("account", "label", "rule", "severity", "since")
+
+
+def _verdict_rows(verdicts: list[dict[str, Any]]) -> None:
+    if not verdicts:
+        console.print("no verdicts: nothing the connectors did calls for a change")
+        return
+    rows = [
+        [
+            f"[red]{v['severity']}[/red]" if v["severity"] == "error" else v["severity"],
+            v["rule"],
+            " / ".join(str(p) for p in (v["account"], v["label"]) if p),
+            v["operation"],
+            escape(v["entityKey"] or ""),
+            " ".join(f"#{i}" for i in v["calls"][:6]) + (" ..." if len(v["calls"]) > 6 else ""),
+            escape(v["message"]),
+        ]
+        for v in verdicts
+    ]
+    _table(
+        "Verdicts (oldest first)",
+        ["severity", "rule", "account / label", "operation", "entity", "calls", "what to do"],
+        rows,
+    )
+    errors = sum(v["severity"] == "error" for v in verdicts)
+    console.print(f"{errors} error(s), {len(verdicts) - errors} warning(s)")
+
+
+def verdicts(args: argparse.Namespace) -> int:
+    """Print the verdicts; 1 when any has error severity, so CI can gate on it."""
+    found = _client(args).verdicts(
+        **{name: getattr(args, name) for name in VERDICT_FILTERS},
+        burstAttempts=args.burst_attempts,
+        burstSeconds=args.burst_seconds,
+    )
+    _show(args, found, _verdict_rows)
+    return 1 if any(v["severity"] == "error" for v in found) else 0
+
+
 # ---- mailings ---------------------------------------------------------------------------------
 
 RATES = (
@@ -453,6 +496,22 @@ def register(commands: Any) -> None:
     jnl.add_argument("--follow", action="store_true", help="keep printing new calls until Ctrl-C")
     jnl.set_defaults(run=_guarded(journal))
 
+    vrd = commands.add_parser(
+        "verdicts",
+        parents=[common],
+        help="what the connectors did wrong and what to do instead (exit 1 on any error)",
+    )
+    vrd.add_argument("--account")
+    vrd.add_argument("--label", help="an authentication label")
+    vrd.add_argument("--rule", choices=RULES)
+    vrd.add_argument("--severity", choices=SEVERITIES)
+    vrd.add_argument("--since", help="only verdicts on calls from this instant on (ISO 8601)")
+    vrd.add_argument(
+        "--burst-attempts", type=int, help="no-backoff: retries allowed within --burst-seconds"
+    )
+    vrd.add_argument("--burst-seconds", type=float, help="no-backoff: the span (default 10)")
+    vrd.set_defaults(run=_guarded(verdicts))
+
     mail = commands.add_parser(
         "mailing", parents=[common], help="send a mailing: sends, bounces, opens and clicks"
     )
@@ -501,10 +560,10 @@ def _guarded(command: Any, needs_name: tuple[str, ...] = ()) -> Any:
             console.print(f"[red]{args.action} needs an account name[/red]")
             return 2
         try:
-            command(args)
+            code = command(args)
         except AdminError as error:
             console.print(f"[red]{error}[/red]")
             return 1
-        return 0
+        return code if isinstance(code, int) else 0
 
     return run

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from spotler_sim import contracts
+from spotler_sim.admin import reports
 from spotler_sim.admin.access import TOKEN_COOKIE, check_access
 from spotler_sim.admin.views import (
     account_view,
@@ -38,6 +39,7 @@ dashboard = Blueprint("dashboard", __name__, url_prefix=ADMIN_PREFIX)
 
 JOURNAL_ROWS = 100
 CONTACT_ROWS = 50
+VERDICT_ROWS = 100
 JOURNAL_FILTERS = ("method", "path", "status", "account", "fault")
 # Form fields that hold numbers; what does not read as one goes to the contract as text and is
 # refused there with the contract's message.
@@ -103,12 +105,15 @@ def _render(error: str | None = None, status: int = 200) -> Response:
         clock = clock_view(state.clock(conn), state.wall_ms())
         faults = [fault_view(*row) for row in fault_store.all_faults(conn)]
         entries = [journal_view(r) for r in journal.entries(conn, filters, 0, JOURNAL_ROWS)]
+        verdicts = [v.to_json() for v in reports.verdicts(conn, {})]
     html = render_template(
         "dashboard/page.html",
         accounts=accounts,
         clock=clock,
         faults=faults,
         entries=entries,
+        verdicts=verdicts[-VERDICT_ROWS:][::-1],
+        verdict_count=len(verdicts),
         filters={k: request.args.get(k, "") for k in JOURNAL_FILTERS},
         effects=EFFECTS,
         error=error,

@@ -72,5 +72,6 @@ def journal_view(row: dict[str, Any]) -> dict[str, Any]:
         "requestHeaders": json.loads(row["request_headers"]),
         "requestBody": row["request_body"],
         "responseBody": row["response_body"],
+        "responseHeaders": json.loads(row["response_headers"] or "{}"),
         "baseString": row["base_string"],
     }

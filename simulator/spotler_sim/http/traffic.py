@@ -201,6 +201,7 @@ def _record(response: Response) -> None:
                     "request_body": _request_body(),
                     "response_body": body.decode("utf-8", "replace"),
                     "base_string": failure.base_string if failure else None,
+                    "response_headers": None if dropped else json.dumps(dict(response.headers)),
                 },
                 services().config.journal_limit,
             )

@@ -23,6 +23,7 @@ ADDED_COLUMNS = (
     ("journal", "size", "INTEGER NOT NULL DEFAULT 0"),
     ("accounts", "retired", "INTEGER NOT NULL DEFAULT 0"),
     ("accounts", "position", "INTEGER"),
+    ("journal", "response_headers", "TEXT"),
 )
 
 

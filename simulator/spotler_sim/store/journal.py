@@ -10,7 +10,7 @@ from spotler_sim.domain.journal import JournalLimit
 COLUMNS = (
     "wall_ms", "sim_ms", "method", "path", "query", "operation", "status", "error_type",
     "account", "key", "label", "fault_id", "fault_effect", "duration_ms", "request_headers",
-    "request_body", "response_body", "base_string",
+    "request_body", "response_body", "base_string", "response_headers",
 )  # fmt: skip
 
 
@@ -26,7 +26,7 @@ def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit)
     """Journal one call, then prune the oldest calls beyond the limit (never this one)."""
     values = dict(entry)
     size = 0
-    for name in (*TEXTS, "request_headers"):
+    for name in (*TEXTS, "request_headers", "response_headers"):
         if isinstance(text := values.get(name), str):
             values[name] = limit.clipped(text) if name in TEXTS else text
             size += len(values[name].encode("utf-8", "replace"))
@@ -94,6 +94,22 @@ def entries(
 def count(conn: sqlite3.Connection, filters: dict[str, Any]) -> int:
     where, values = _where(filters)
     return int(conn.execute(f"SELECT count(*) FROM journal{where}", values).fetchone()[0])
+
+
+# What the verdict rules and the exposure report read of each entry (not the response body).
+JUDGED = (
+    "id", "wall_ms", "duration_ms", "sim_ms", "method", "path", "query", "operation", "status",
+    "error_type", "account", "label", "key", "fault_effect", "request_body", "response_headers",
+)  # fmt: skip
+
+
+def judged(
+    conn: sqlite3.Connection, account: str | None = None, label: str | None = None
+) -> list[dict[str, Any]]:
+    """Every entry of an account (and authentication label), oldest first, as the rules read it."""
+    where, values = _where({"account": account, "label": label})
+    rows = conn.execute(f"SELECT {', '.join(JUDGED)} FROM journal{where} ORDER BY id", values)
+    return [dict(row) for row in rows]
 
 
 def clear(conn: sqlite3.Connection) -> int:

@@ -138,7 +138,8 @@ CREATE TABLE IF NOT EXISTS journal (
     request_body    TEXT    NOT NULL,
     response_body   TEXT    NOT NULL,
     base_string     TEXT,
-    size            INTEGER NOT NULL DEFAULT 0 -- bytes of its texts, for the cap on bytes
+    size            INTEGER NOT NULL DEFAULT 0, -- bytes of its texts, for the cap on bytes
+    response_headers TEXT                 -- JSON object: Retry-After and the like
 );
 CREATE INDEX IF NOT EXISTS journal_account ON journal (account, id);
 CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);

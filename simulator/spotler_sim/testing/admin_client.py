@@ -112,6 +112,12 @@ class AdminClient:
     def clear_requests(self) -> None:
         self.call("DELETE", "/requests")
 
+    # verdicts
+    def verdicts(self, **filters: Any) -> list[dict[str, Any]]:
+        """Verdicts on the calls made (filters: account, label, rule, severity, since)."""
+        found: list[dict[str, Any]] = self.call("GET", "/verdicts", **filters)
+        return found
+
     # snapshots and scenarios
     def snapshot(self, account: str | None = None) -> dict[str, Any]:
         document: dict[str, Any] = self.call("GET", "/snapshot", account=account)

@@ -182,6 +182,37 @@ class Journal:
         )
 
 
+class Verdicts:
+    """What the simulator judged this test's calls to have done wrong (see docs/verdicts.md)."""
+
+    def __init__(self, admin: AdminClient, account: str) -> None:
+        self._admin = admin
+        self._account = account
+
+    def list(
+        self, rule: str | None = None, severity: str | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """The verdicts on this test's calls, oldest first; filters: rule, severity, label,
+        since."""
+        return self._admin.verdicts(account=self._account, rule=rule, severity=severity, **filters)
+
+    def assert_none(self, severity: str | None = None, **filters: Any) -> None:
+        """Fail when this test's calls drew a verdict (of ``severity``, if given); the message
+        says what each one was and what to do instead."""
+        found = self.list(severity=severity, **filters)
+        if found:
+            raise AssertionError(describe_verdicts(found))
+
+
+def describe_verdicts(verdicts: list[dict[str, Any]]) -> str:
+    lines = [f"the calls drew {len(verdicts)} verdict(s):"]
+    for v in verdicts:
+        where = f" on {v['entityKey']}" if v["entityKey"] else ""
+        calls = ", ".join(f"#{i}" for i in v["calls"])
+        lines.append(f"  {v['severity']} {v['rule']}{where} (calls {calls}): {v['message']}")
+    return "\n".join(lines)
+
+
 @dataclass
 class SpotlerSim:
     """A fresh account on a live simulator, and the controls a connector test needs."""
@@ -198,6 +229,7 @@ class SpotlerSim:
         self.faults = Faults(self.admin, self.account)
         self.clock = Clock(self.admin)
         self.journal = Journal(self.admin, self.account)
+        self.verdicts = Verdicts(self.admin, self.account)
 
     @property
     def base_url(self) -> str:
@@ -242,6 +274,32 @@ class SpotlerSim:
         self.faults.clear()
         self.clock.real()
         self.admin.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("spotler-sim")
+    group.addoption(
+        "--spotler-verdicts",
+        action="store_true",
+        help="fail every test whose calls to spotler-sim drew an error verdict",
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if call.when != "call" or not report.passed:
+        return
+    if not item.config.getoption("--spotler-verdicts", default=False):
+        return
+    sim = getattr(item, "funcargs", {}).get("spotler_sim")
+    if not isinstance(sim, SpotlerSim):
+        return
+    errors = sim.verdicts.list(severity="error")
+    if errors:
+        report.outcome = "failed"
+        report.longrepr = describe_verdicts(errors) + "\n(--spotler-verdicts is on)"
 
 
 @pytest.fixture(scope="session")
