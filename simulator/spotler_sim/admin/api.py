@@ -329,3 +329,12 @@ def list_verdicts() -> Response:
         if g.params.get("account"):
             state.account(conn, g.params["account"])  # an unknown account is a 404, not []
         return jsonify([v.to_json() for v in reports.verdicts(conn, g.params)])
+
+
+@_route("/exposure", "getExposure", "GET")
+def get_exposure() -> Response:
+    state = services().state
+    with state.db.read() as conn:
+        if g.params.get("account"):
+            state.account(conn, g.params["account"])
+        return jsonify(reports.exposure(conn, g.params.get("account")))

@@ -21,6 +21,7 @@ from spotler_sim import fixtures
 from spotler_sim.domain.accounts import shared_id_fields, with_authentications
 from spotler_sim.domain.faults import EFFECTS, rule_document
 from spotler_sim.domain.verdicts import RULES, SEVERITIES
+from spotler_sim.testing import exposure as exposure_files
 from spotler_sim.testing.admin_client import AdminClient, AdminError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -345,6 +346,26 @@ def verdicts(args: argparse.Namespace) -> int:
     return 1 if any(v["severity"] == "error" for v in found) else 0
 
 
+def exposure(args: argparse.Namespace) -> None:
+    """What the connector's calls met, per operation, and the failure modes it never met."""
+    found = _client(args).exposure(args.account)
+    if args.report:
+        as_json, as_html = exposure_files.write(found, args.report)
+        console.print(f"report written to {as_json} and {as_html}")
+    _show(args, found, _exposure_rows)
+
+
+def _exposure_rows(report: dict[str, Any]) -> None:
+    Console(highlight=False, width=max(console.width, 160)).print(exposure_files.table(report))
+    for line in exposure_files.unmet_lines(report):
+        console.print(line, markup=False)
+    errors = sum(v["severity"] == "error" for v in report["verdicts"])
+    console.print(
+        f"{len(report['verdicts'])} verdict(s), {errors} of them errors: "
+        "spotler-sim verdicts lists them"
+    )
+
+
 # ---- mailings ---------------------------------------------------------------------------------
 
 RATES = (
@@ -511,6 +532,15 @@ def register(commands: Any) -> None:
     )
     vrd.add_argument("--burst-seconds", type=float, help="no-backoff: the span (default 10)")
     vrd.set_defaults(run=_guarded(verdicts))
+
+    exp = commands.add_parser(
+        "exposure",
+        parents=[common],
+        help="what a connector's calls met, and the failure modes they never met",
+    )
+    exp.add_argument("--account", help="one account (every account when absent)")
+    exp.add_argument("--report", help="also write PATH.json and a self-contained PATH.html")
+    exp.set_defaults(run=_guarded(exposure))
 
     mail = commands.add_parser(
         "mailing", parents=[common], help="send a mailing: sends, bounces, opens and clicks"

@@ -105,6 +105,7 @@ class Entry:
     label: str | None = None
     key: str | None = None
     fault_effect: str | None = None
+    fault_id: int | None = None
     retry_after_s: float | None = None
 
     @classmethod
@@ -129,6 +130,7 @@ class Entry:
             label=row.get("label"),
             key=row.get("key"),
             fault_effect=row.get("fault_effect"),
+            fault_id=row.get("fault_id"),
             retry_after_s=float(retry_after) if retry_after.isdigit() else None,
         )
 

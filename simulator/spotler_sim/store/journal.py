@@ -99,7 +99,8 @@ def count(conn: sqlite3.Connection, filters: dict[str, Any]) -> int:
 # What the verdict rules and the exposure report read of each entry (not the response body).
 JUDGED = (
     "id", "wall_ms", "duration_ms", "sim_ms", "method", "path", "query", "operation", "status",
-    "error_type", "account", "label", "key", "fault_effect", "request_body", "response_headers",
+    "error_type", "account", "label", "key", "fault_id", "fault_effect", "request_body",
+    "response_headers",
 )  # fmt: skip
 
 

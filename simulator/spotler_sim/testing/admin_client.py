@@ -118,6 +118,11 @@ class AdminClient:
         found: list[dict[str, Any]] = self.call("GET", "/verdicts", **filters)
         return found
 
+    def exposure(self, account: str | None = None) -> dict[str, Any]:
+        """What the calls of ``account`` (every account when None) met and never met."""
+        found: dict[str, Any] = self.call("GET", "/exposure", account=account)
+        return found
+
     # snapshots and scenarios
     def snapshot(self, account: str | None = None) -> dict[str, Any]:
         document: dict[str, Any] = self.call("GET", "/snapshot", account=account)

@@ -9,9 +9,16 @@ Installing spotler-sim makes two fixtures available in any project:
     ``journal.count(...)``/``journal.assert_called(...)`` to see what reached the simulator,
     ``snapshot()`` for the account's whole state, and helpers to seed contacts, record
     bounces and set the visibility lag. Faults and the clock are put back after each test.
+    ``verdicts.list()``/``verdicts.assert_none()`` say what the simulator judged the test's
+    calls to have done wrong (docs/verdicts.md); ``--spotler-verdicts`` fails every test whose
+    calls drew an error verdict.
 ``spotler_contract``
     Checks any request/response pair against the Spotler contract; ``hook`` plugs it into an
     httpx client so every answer your connector receives is checked.
+
+At the end of a session that used ``spotler_sim``, pytest's summary shows what the tests' calls
+met per operation and the failure modes they never met; ``--spotler-report=PATH`` writes the
+full report to PATH.json and a self-contained PATH.html.
 
 Override the ``spotler_sim_account`` fixture to give the test account other ID fields, dedup
 rules or properties (see ``contracts/admin.yaml``, schema ``AccountDefinition``).
@@ -31,7 +38,9 @@ import httpx
 import pytest
 
 from spotler_sim.config import API_PREFIXES
+from spotler_sim.domain import exposure
 from spotler_sim.domain.faults import rule_document
+from spotler_sim.testing import exposure as exposure_files
 from spotler_sim.testing.admin_client import AdminClient
 from spotler_sim.testing.contract_check import (
     ContractViolation,
@@ -223,6 +232,7 @@ class SpotlerSim:
     secret: str
     id_field: str = ID_FIELD
     _clients: list[httpx.Client] = field(default_factory=list)
+    _exposures: list[dict[str, Any]] | None = None  # where close() leaves this test's exposure
 
     def __post_init__(self) -> None:
         self.admin = AdminClient(self.server.base)
@@ -268,9 +278,15 @@ class SpotlerSim:
         [account] = self.admin.snapshot(self.account)["accounts"]
         return dict(account)
 
+    def exposure(self) -> dict[str, Any]:
+        """What this test's calls met, per operation, and the failure modes they never met."""
+        return self.admin.exposure(self.account)
+
     def close(self) -> None:
         for made in self._clients:
             made.close()
+        if self._exposures is not None:  # before the faults go: a window rule counts meanwhile
+            self._exposures.append(self.exposure())
         self.faults.clear()
         self.clock.real()
         self.admin.close()
@@ -278,6 +294,11 @@ class SpotlerSim:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("spotler-sim")
+    group.addoption(
+        "--spotler-report",
+        metavar="PATH",
+        help="write what the connector's tests met to PATH.json and a self-contained PATH.html",
+    )
     group.addoption(
         "--spotler-verdicts",
         action="store_true",
@@ -302,6 +323,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = describe_verdicts(errors) + "\n(--spotler-verdicts is on)"
 
 
+EXPOSURES = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[EXPOSURES] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """A short table of what the tests' calls met; the full report in files when asked."""
+    found = config.stash.get(EXPOSURES, [])
+    if not found:
+        return
+    report = exposure.merge(found)
+    terminalreporter.section("spotler-sim: what the connector's tests met")
+    terminalreporter.write(
+        exposure_files.text(report, width=max(terminalreporter._tw.fullwidth, 100))
+    )
+    path = config.getoption("--spotler-report", default=None)
+    if path:
+        as_json, as_html = exposure_files.write(report, path)
+        terminalreporter.write_line(f"full report: {as_json} and {as_html}")
+
+
 @pytest.fixture(scope="session")
 def spotler_sim_server() -> Iterator[Server]:
     """One simulator for the whole session, without the demo accounts."""
@@ -322,7 +366,7 @@ def spotler_sim_account() -> dict[str, Any]:
 
 @pytest.fixture
 def spotler_sim(
-    spotler_sim_server: Server, spotler_sim_account: dict[str, Any]
+    spotler_sim_server: Server, spotler_sim_account: dict[str, Any], request: pytest.FixtureRequest
 ) -> Iterator[SpotlerSim]:
     """A fresh, isolated account on the session's simulator."""
     name = f"test-{secrets.token_hex(4)}"
@@ -337,7 +381,10 @@ def spotler_sim(
     }
     with AdminClient(spotler_sim_server.base) as admin:
         admin.create_account(definition)
-    sim = SpotlerSim(spotler_sim_server, name, key, secret, id_field)
+    sim = SpotlerSim(
+        spotler_sim_server, name, key, secret, id_field,
+        _exposures=request.config.stash.get(EXPOSURES, None),
+    )  # fmt: skip
     yield sim
     sim.close()
 
