@@ -3,7 +3,7 @@
 A reset moves the account's settings, keys and property definitions to a fresh account row,
 and renames the old row (``retired/<id>``, a name no account can have) and marks it retired.
 Every lookup goes through the account's name or key, so from that moment the account is empty,
-whatever it held. The retired rows are then removed in small transactions: a first batch at
+whatever it held. The retired rows are then removed in small transactions: a first part at
 once (all of a small account), the rest by a background thread in the worker that retired them,
 or in the next worker to start. Deleting a contact deletes its rows in every table by cascade.
 """
@@ -18,8 +18,11 @@ from spotler_sim.store.database import Database
 
 log = logging.getLogger("spotler_sim.store.retired")
 
-# Contacts removed per transaction: small enough that the API's writes wait only briefly.
+# Contacts removed per background transaction: small enough that the API's writes wait only
+# briefly; and within the call that retires them (all of a small account, a bounded part of a
+# large one, so the call stays well under a second at any size).
 BATCH = 2_000
+IN_CALL = 500
 # Every table with rows of an account, children before parents (what the contacts' cascade
 # leaves, once they are gone, is removed by these).
 ACCOUNT_TABLES = (
@@ -57,7 +60,7 @@ def retire(conn: sqlite3.Connection, account_id: int, *, keep: bool) -> int | No
     return fresh
 
 
-def sweep(conn: sqlite3.Connection, account_id: int, contacts: int = BATCH) -> bool:
+def sweep(conn: sqlite3.Connection, account_id: int, contacts: int = IN_CALL) -> bool:
     """Remove up to ``contacts`` contacts of a retired account (with every row they own); once
     none is left, its other rows and the account row. True when it is gone."""
     removed = conn.execute(
@@ -139,7 +142,7 @@ class Sweeper:
     def _batch(self, account_id: int) -> bool:
         try:
             with self.db.write() as conn:
-                return sweep(conn, account_id)
+                return sweep(conn, account_id, BATCH)
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc):
                 raise
