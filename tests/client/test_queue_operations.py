@@ -290,10 +290,10 @@ def test_a_failed_call_is_retried_with_a_fresh_round(outbox: Outbox, clock: list
 def test_a_failed_call_overtaken_by_a_delivered_one_is_not_retried(outbox: Outbox) -> None:
     old = outbox.enqueue("contact", "A", "contact.upsert", {"v": 1})
     new = outbox.enqueue("contact", "A", "contact.upsert", {"v": 2})
-    other = outbox.enqueue("contact", "B", "contact.upsert", {})
-    [first, b] = outbox.claim(2)
-    outbox.failed_attempt(first, PERMANENT)
-    outbox.failed_attempt(b, PERMANENT)
+    others = [outbox.enqueue("contact", key, "contact.upsert", {}) for key in "BC"]
+    [first, *rest] = outbox.claim(3)
+    for call in (first, *rest):
+        outbox.failed_attempt(call, PERMANENT)
     [second] = outbox.claim(1)
     outbox.delivered(second)
     with pytest.raises(QueueError) as refused:
@@ -303,8 +303,9 @@ def test_a_failed_call_overtaken_by_a_delivered_one_is_not_retried(outbox: Outbo
         f"send older data over newer: discard it, or enqueue a fresh call with the current data"
     )
     done, why = outbox.retry_all_failed()
-    assert done == 1 and why == [str(refused.value)]
-    assert must(outbox, other).state == "pending" and must(outbox, old).state == "failed"
+    assert done == 2 and why == [str(refused.value)]
+    assert [must(outbox, i).state for i in others] == ["pending", "pending"]
+    assert must(outbox, old).state == "failed"
 
 
 def test_discard_keeps_a_tombstone_and_refuses_calls_in_flight_or_done(outbox: Outbox) -> None:
@@ -334,3 +335,17 @@ def test_connections_are_durable_and_rows_read_by_name(tmp_path: Path) -> None:
         assert conn.row_factory is sqlite3.Row and conn.isolation_level is None
     finally:
         conn.close()
+
+
+def test_the_overview_lists_500_calls_unless_asked_and_retry_all_takes_every_failed_one(
+    outbox: Outbox,
+) -> None:
+    with transaction(outbox.path) as conn:
+        for n in range(501):
+            outbox.enqueue("contact", str(n), "contact.upsert", {}, conn=conn)
+        # 501 failed calls, as 501 permanent errors would leave them
+        conn.execute("UPDATE spotler_outbox SET state = 'failed', attempts = 1")
+    assert len(outbox.calls()) == 500
+    assert len(outbox.calls(limit=501)) == 501
+    assert outbox.retry_all_failed() == (501, [])
+    assert outbox.counts()["pending"] == 501
