@@ -39,6 +39,12 @@ def attempt_once(live: LiveServer, outbox: Outbox) -> Worker:
     ("effect", "status", "expected_wait"),
     [
         pytest.param({"type": "rateLimit", "retryAfter": 3000}, 429, 3000, id="429"),
+        pytest.param(
+            {"type": "status", "status": 503, "errorType": "BACKEND_EXCEPTION", "retryAfter": 2400},
+            503,
+            2400,
+            id="503",
+        ),
         pytest.param({"type": "rateLimit", "retryAfter": 86400}, 429, 4 * 3600, id="capped"),
     ],
 )

@@ -86,6 +86,8 @@ def _take_effect(rule: FaultRule, number: int) -> None:
     kind = rule.kind
     if kind == "status":
         status = int(effect.get("status", 503))
+        if "retryAfter" in effect:
+            g.retry_after = int(effect["retryAfter"])
         raise SpotlerError(
             status,
             effect.get("errorType", "BACKEND_EXCEPTION"),
