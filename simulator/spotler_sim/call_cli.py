@@ -130,6 +130,7 @@ def pretty(response: httpx.Response) -> str:
 
 
 HINTS = {
+    400: "the message names the value that was refused and what it takes",
     401: "check the Key and Secret (spotler-sim accounts list shows them) and that your clock "
     "is right; docs/troubleshooting.md explains every 401",
     404: "check the path and the ID: the API's paths are listed at /docs/",

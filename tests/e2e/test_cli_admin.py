@@ -154,3 +154,11 @@ def test_errors_say_what_to_do_next(tmp_path: Path) -> None:
     broken.write_text("- just\n- a list\n")
     out = cli(None, "snapshot", "load", str(broken), "--url", "http://127.0.0.1:9", status=1)
     assert "holds no document" in out
+
+
+def test_fault_add_latency_without_ms_names_the_flag_and_an_example(server: LiveServer) -> None:
+    said = cli(server, "fault", "add", "--effect", "latency", status=1)
+    assert "'ms' is a required property" in said
+    assert "(the CLI's flag: --ms)" in said
+    assert '"type": "latency", "ms": 200' in said
+    assert "does not match" not in said and "given schemas" not in said

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from spotler_sim import fixtures
+from spotler_sim.config import env_default
 from spotler_sim.domain.accounts import shared_id_fields, with_authentications
 from spotler_sim.domain.faults import EFFECTS, rule_document
 from spotler_sim.domain.verdicts import RULES, SEVERITIES
@@ -453,8 +455,8 @@ def register(commands: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--url",
-        default="http://127.0.0.1:8080",
-        help="the simulator (default http://127.0.0.1:8080)",
+        default=env_default("URL", "http://127.0.0.1:8080"),
+        help="the simulator (default http://127.0.0.1:8080) [env SPOTLER_SIM_URL]",
     )
     common.add_argument("--token", help="the --admin-token the simulator was started with")
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -584,6 +586,15 @@ def register(commands: Any) -> None:
     scn.set_defaults(run=_guarded(scenario))
 
 
+def _flag_hint(args: argparse.Namespace, message: str) -> str:
+    """The flag that sets a field the admin API says is missing (``maxMs`` is ``--max-ms``)."""
+    found = re.search(r"'(\w+)' is a required property", message)
+    if found is None:
+        return ""
+    option = re.sub(r"(?<!^)([A-Z])", r"_\1", found.group(1)).lower()
+    return f" (the CLI's flag: --{option.replace('_', '-')})" if hasattr(args, option) else ""
+
+
 def _guarded(command: Any, needs_name: tuple[str, ...] = ()) -> Any:
     def run(args: argparse.Namespace) -> int:
         if getattr(args, "action", None) in needs_name and not args.name:
@@ -592,7 +603,7 @@ def _guarded(command: Any, needs_name: tuple[str, ...] = ()) -> Any:
         try:
             code = command(args)
         except AdminError as error:
-            console.print(f"[red]{error}[/red]")
+            console.print(f"{error}{_flag_hint(args, str(error))}", style="red", markup=False)
             return 1
         return code if isinstance(code, int) else 0
 

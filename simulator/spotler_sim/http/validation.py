@@ -58,8 +58,56 @@ def coerce(raw: str, schema: Mapping[str, Any]) -> Any:
 
 
 def _expected(schema: Mapping[str, Any], error: ValidationError) -> str:
-    hint = schema.get("description")
-    return f"{error.message}" + (f" (expected: {hint})" if hint else "")
+    """What was wrong and what is expected, in words and with an example: never a regular
+    expression or a list of schemas the reader has to decode."""
+    meant = _meant(error)
+    failing = meant.schema if isinstance(meant.schema, Mapping) else {}
+    hint = failing.get("description") or schema.get("description")
+    if meant.validator in ("pattern", "format"):
+        said = f"{meant.instance!r} is not written as expected"
+    elif meant.validator in ("oneOf", "anyOf"):
+        said = "this value is not one of the accepted forms"
+    else:
+        said = meant.message
+    example = _example(failing, error, meant.instance)
+    return (
+        said
+        + (f" (expected: {hint.rstrip('.')})" if hint else "")
+        + (f", e.g. {example}" if example else "")
+    )
+
+
+def _meant(error: ValidationError) -> ValidationError:
+    """For a value no branch of a oneOf/anyOf takes, the error of the branch it was meant for:
+    the one whose const or enum (such as an effect's type) it meets."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        chosen = [
+            errors
+            for errors in branches.values()
+            if not any(e.validator in ("const", "enum", "type") for e in errors)
+        ]
+        if len(chosen) != 1:
+            break
+        error = best_match(chosen[0]) or error
+    return error
+
+
+def _example(failing: Mapping[str, Any], error: ValidationError, value: Any) -> str | None:
+    """An example from the contract: of the failing schema, else of the enclosing one (the
+    one of the same ``type`` as the value sent, where examples are objects with a type)."""
+    outer = error.schema if isinstance(error.schema, Mapping) else {}
+    examples = failing.get("examples") or outer.get("examples") or []
+    if isinstance(value, Mapping) and "type" in value:
+        examples = [
+            e for e in examples if isinstance(e, Mapping) and e.get("type") == value["type"]
+        ]
+    if not examples:
+        return None
+    first = examples[0]
+    return json.dumps(first) if not isinstance(first, str) else first
 
 
 def _where(prefix: str, error: ValidationError) -> str:
