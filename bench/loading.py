@@ -125,7 +125,7 @@ def served(db: Path) -> Iterator[tuple[Server, httpx.Client]]:
     """``spotler-sim serve --workers 2`` on this file, and an admin client for it."""
     options = ("--workers", "2", "--no-fixture", "--db", str(db), "--log-level", "warning")
     with (
-        serving(db.parent / "serve.log", *options) as server,
+        serving(db.parent / "serve.log", *options, start_timeout=180) as server,
         httpx.Client(
             base_url=server.base + "/__admin",
             timeout=600,

@@ -42,6 +42,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = 2
 POOL_RATE = 4_000  # signed calls per second the pool allows for, well above what one gets
 KEY, SECRET = "demo-webshop", "demo-webshop-secret"
+START = 180  # seconds a server may take to start on a busy machine
 UPSERT = {
     "update": True,
     "contact": {"externalId": "bench-1", "properties": {"email": "bench@example.com"}},
@@ -121,7 +122,7 @@ def gunicorn(app: str, folder: Path) -> Iterator[str]:
         "--chdir", str(BENCH), "--log-level", "warning", app,
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/", folder / f"{app}.log"):
+    with running(command, base + "/", folder / f"{app}.log", start_timeout=START):
         yield base
 
 
@@ -152,7 +153,7 @@ def wiremock(jar: Path, folder: Path) -> Iterator[str]:
         "--disable-banner", "--no-request-journal",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/contact/1001", folder / "wiremock.log", start_timeout=60):
+    with running(command, base + "/contact/1001", folder / "wiremock.log", start_timeout=START):
         yield base
 
 
@@ -164,7 +165,7 @@ def simulator(folder: Path) -> Iterator[str]:
         "--workers", "2", "--db", str(folder / "sim.db"), "--log-level", "warning",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/openapi.json", folder / "serve.log"):
+    with running(command, base + "/openapi.json", folder / "serve.log", start_timeout=START):
         yield base
 
 
