@@ -47,3 +47,19 @@ def test_a_replayed_request_is_refused(sim: Sim) -> None:
         )
     assert replay.status_code == 401
     assert "nonce" in replay.json()["message"].lower()
+
+
+def test_oauth_parameters_sent_twice_are_refused_with_401_not_500(sim: Sim) -> None:
+    """Issue 17 item 2: the same signature in the Authorization header and in the query."""
+    with sim.signed("demo-webshop", "demo-webshop-secret") as api:
+        signed = api.build_request("GET", "/contact/1001")
+        signed = next(api.auth.sync_auth_flow(signed))
+    header = signed.headers["Authorization"]
+    query = "&".join(part.strip() for part in header.removeprefix("OAuth ").split(","))
+    with sim.raw() as raw:
+        response = raw.get(
+            f"{signed.url}?{query.replace(chr(34), '')}", headers={"Authorization": header}
+        )
+    assert response.status_code == 401
+    assert response.json()["errorType"] == "NOT_AUTHORIZED"
+    assert "twice" in response.json()["message"]

@@ -220,3 +220,13 @@ def test_body_hash_helper_matches_the_rfc_definition() -> None:
     _, headers = sign_with_oauthlib("PUT", URL, body_hash=True)
     expected = base64.b64encode(hashlib.sha1(BODY).digest()).decode()
     assert quote(expected, safe="") in headers["authorization"]
+
+
+def test_oauth_parameters_both_in_the_header_and_the_query_are_refused_as_sent_twice() -> None:
+    """Issue 17 item 2: oauthlib described this refusal with a tuple and the server answered 500."""
+    params = hand_signed("GET", URL, QUERY)
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+    with pytest.raises(AuthFailure) as refused:
+        verifier().verify("GET", f"{URL}?{QUERY}&{query}", header_of(params), b"")
+    assert refused.value.error_type == "NOT_AUTHORIZED"
+    assert "twice" in refused.value.message and "one place" in refused.value.message
