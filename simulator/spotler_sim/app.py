@@ -12,9 +12,9 @@ from flask import Flask, Response, request
 from spotler_sim.admin import admin, dashboard
 from spotler_sim.api import build_blueprint
 from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
+from spotler_sim.http import context as http_context
 from spotler_sim.http import errors as http_errors
-from spotler_sim.http import hosts, traffic
-from spotler_sim.http.context import build_services
+from spotler_sim.http import hosts
 from spotler_sim.pages import pages
 from spotler_sim.state import State
 from spotler_sim.store import Database
@@ -55,11 +55,11 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = state or State(Database(config.db_path))
     state.sweep_leftovers()
-    app.extensions["spotler"] = build_services(config, state)
+    app.extensions["spotler"] = http_context.build_services(config, state)
 
     http_errors.register(app)
     app.before_request(hosts.check_host)
-    traffic.register(app)
+    http_context.register(app)
     for index, prefix in enumerate(API_PREFIXES):
         app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
     app.register_blueprint(admin)

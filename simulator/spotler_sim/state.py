@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,12 @@ from spotler_sim.store.accounts import (
     source,
     update_account,
 )
-from spotler_sim.store.audiences import SqliteAudiences
-from spotler_sim.store.campaigns import SqliteCampaigns
 from spotler_sim.store.clock import read_clock, write_clock
 from spotler_sim.store.contacts import SqliteContacts
-from spotler_sim.store.conversions import SqliteConversions
 from spotler_sim.store.faults import add_fault, clear_faults
-from spotler_sim.store.forms import SqliteForms
 from spotler_sim.store.mailings import SqliteMailings
-from spotler_sim.store.orders import SqliteOrders
-from spotler_sim.store.products import SqliteProducts
 from spotler_sim.store.retired import Sweeper, retire, retired_accounts, sweep
-from spotler_sim.store.templists import SqliteTemporaryLists
+from spotler_sim.store.unit import AccountStore
 
 
 def _wall_ms() -> int:
@@ -74,6 +69,19 @@ class State:
 
     def now_ms(self, conn: sqlite3.Connection) -> int:
         return read_clock(conn).now_ms(self.wall_ms())
+
+    @contextmanager
+    def store(self, account_id: int, *, write: bool) -> Iterator[tuple[AccountStore, int]]:
+        """One account's repositories inside one transaction, and the simulated time in it."""
+        with self.db.write() if write else self.db.read() as conn:
+            yield AccountStore(conn, account_id), self.now_ms(conn)
+
+    @contextmanager
+    def named_store(self, name: str, *, write: bool) -> Iterator[tuple[Account, AccountStore, int]]:
+        """``store()`` of the account named ``name`` (404 when there is none), with the account."""
+        with self.db.write() if write else self.db.read() as conn:
+            account = self.account(conn, name)
+            yield account, AccountStore(conn, account.id), self.now_ms(conn)
 
     def set_clock(self, state: ClockState) -> None:
         with self.db.write() as conn:
@@ -191,35 +199,29 @@ class State:
                 )
         insert_account(conn, spec)
         account = self.account(conn, spec.name)
-        repo = SqliteContacts(conn, account.id)
+        store = AccountStore(conn, account.id)
+        repo = store.contacts
         now = self.now_ms(conn)
         self.seed_contacts(repo, account, raw.get("contacts", []), now)
         for bounce in raw.get("bounces", []):
             self.add_bounce(repo, account, bounce, now)
-        catalogue = SqliteProducts(conn, account.id)
         for product in raw.get("products", []):
-            products.seed(catalogue, account, product, now)
-        order_repo = SqliteOrders(conn, account.id)
+            products.seed(store.products, account, product, now)
         for order in raw.get("orders", []):
-            orders.seed(order_repo, repo, account, order, now)
-        conversion_repo = SqliteConversions(conn, account.id)
+            orders.seed(store.orders, repo, account, order, now)
         for conversion in raw.get("conversions", []):
-            conversions.seed(conversion_repo, repo, conversion, now)
-        campaign_repo = SqliteCampaigns(conn, account.id)
+            conversions.seed(store.conversions, repo, conversion, now)
         for campaign in raw.get("campaigns", []):
-            campaigns.seed_campaign(campaign_repo, repo, account, campaign, now)
+            campaigns.seed_campaign(store.campaigns, repo, account, campaign, now)
         for automation in raw.get("automations", []):
-            campaigns.seed_automation(campaign_repo, repo, account, automation, now)
-        self._seed_mailings(SqliteMailings(conn, account.id), repo, account, raw, now)
-        form_repo = SqliteForms(conn, account.id)
+            campaigns.seed_automation(store.campaigns, repo, account, automation, now)
+        self._seed_mailings(store.mailings, repo, account, raw, now)
         for form in raw.get("forms", []):
-            forms.seed_form(form_repo, repo, form, now)
-        audience_repo = SqliteAudiences(conn, account.id)
+            forms.seed_form(store.forms, repo, form, now)
         for audience in raw.get("audiences", []):
-            audiences.seed(audience_repo, repo, account, audience, now)
-        list_repo = SqliteTemporaryLists(conn, account.id)
+            audiences.seed(store.audiences, repo, account, audience, now)
         for temporary_list in raw.get("temporaryLists", []):
-            templists.seed(list_repo, repo, account, temporary_list, now)
+            templists.seed(store.templists, repo, account, temporary_list, now)
         made = self.account_settings(conn, account)["authentications"]
         keep_source(conn, account.name, {**raw, "authentications": made})
         return account
@@ -259,7 +261,8 @@ class State:
     # ---- snapshots ---------------------------------------------------------------------------
     def snapshot(self, conn: sqlite3.Connection, account: Account) -> dict[str, Any]:
         """An account as a fixture document entry; loading it gives back the same account."""
-        repo = SqliteContacts(conn, account.id)
+        store = AccountStore(conn, account.id)
+        repo = store.contacts
         everyone = repo.every()
         encrypted = {contact.id: contact.encrypted_id for contact in everyone}
         contacts_out = []
@@ -288,18 +291,18 @@ class State:
             if bounce.mailing:
                 entry["mailing"] = bounce.mailing
             bounces_out.append(entry)
-        campaign_part = self._campaigns(conn, account, encrypted)
+        campaign_part = self._campaigns(store, account, encrypted)
         return {
             **self.account_settings(conn, account),
             "properties": [p.to_json() for p in account.properties],
             "productProperties": [{"name": name} for name in account.product_properties],
             "contacts": contacts_out,
             "bounces": bounces_out,
-            **self._commerce(conn, account, encrypted),
+            **self._commerce(store, account, encrypted),
             **campaign_part,
-            **self._mailings(conn, account, encrypted, campaign_part["campaigns"]),
-            "forms": self._forms(conn, account, encrypted),
-            **self._groups(conn, account, encrypted),
+            **self._mailings(store, account, encrypted, campaign_part["campaigns"]),
+            "forms": self._forms(store, account, encrypted),
+            **self._groups(store, account, encrypted),
         }
 
     @staticmethod
@@ -322,14 +325,14 @@ class State:
 
     @staticmethod
     def _mailings(
-        conn: sqlite3.Connection,
+        store: AccountStore,
         account: Account,
         encrypted: dict[int, str],
         campaigns_out: list[dict[str, Any]],
     ) -> dict[str, list[dict[str, Any]]]:
         """The trend reports and regular mailings of an account with their recipients; the
         content and recipients of each campaign mailing go into its entry of ``campaigns_out``."""
-        repo = SqliteMailings(conn, account.id)
+        repo = store.mailings
         regular = repo.every_mailing(campaign=False)
         for campaign in campaigns_out:
             for entry in campaign["mailings"]:
@@ -343,19 +346,19 @@ class State:
 
     @staticmethod
     def _forms(
-        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
+        store: AccountStore, account: Account, encrypted: dict[int, str]
     ) -> list[dict[str, Any]]:
         """The forms of an account with their results, as a fixture holds them."""
-        every_form = SqliteForms(conn, account.id).every_form()
+        every_form = store.forms.every_form()
         return [forms.form_seed_view(form, rs, encrypted) for form, rs in every_form]
 
     @staticmethod
     def _groups(
-        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
+        store: AccountStore, account: Account, encrypted: dict[int, str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The audiences and temporary lists of an account with their members."""
-        audience_repo = SqliteAudiences(conn, account.id)
-        list_repo = SqliteTemporaryLists(conn, account.id)
+        audience_repo = store.audiences
+        list_repo = store.templists
         every_audience = [(a, audience_repo.members(a.id)) for a in audience_repo.every()]
         every_list = [(t, list_repo.members(t.id)) for t in list_repo.every()]
         return {
@@ -369,23 +372,23 @@ class State:
 
     @staticmethod
     def _commerce(
-        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
+        store: AccountStore, account: Account, encrypted: dict[int, str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The products, orders and conversions of an account, as a fixture holds them."""
-        order_rows = SqliteOrders(conn, account.id).every()
-        conversion_rows = SqliteConversions(conn, account.id).every()
+        order_rows = store.orders.every()
+        conversion_rows = store.conversions.every()
         return {
-            "products": [products.view(p) for p in SqliteProducts(conn, account.id).every()],
+            "products": [products.view(p) for p in store.products.every()],
             "orders": [orders.seed_view(o, encrypted[o.contact_id]) for o in order_rows],
             "conversions": [conversions.seed_view(c) for c in conversion_rows],
         }
 
     @staticmethod
     def _campaigns(
-        conn: sqlite3.Connection, account: Account, encrypted: dict[int, str]
+        store: AccountStore, account: Account, encrypted: dict[int, str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The campaigns and automations of an account with who went through them."""
-        repo = SqliteCampaigns(conn, account.id)
+        repo = store.campaigns
         every_campaign = repo.every_campaign()
         every_automation = repo.every_automation()
         return {

@@ -32,6 +32,29 @@ def test_the_domain_imports_nothing_from_flask_or_the_store() -> None:
         )
 
 
+def test_handlers_reach_the_store_only_through_the_call() -> None:
+    """Handlers open the caller's AccountStore with ``call.store(...)``: no handler builds a
+    repository, so the storage engine can change without touching api/."""
+    found = list(imported_names(SIMULATOR / "api"))
+    assert len(found) > 30  # the walk really read the handlers
+    for module, name in found:
+        assert not name.startswith(("spotler_sim.store", "sqlite3")), f"{module} imports {name}"
+
+
+def test_handlers_read_nothing_from_flask_g() -> None:
+    """The admitted Call is the handler's argument; no step hands data over in flask.g."""
+    for module in (SIMULATOR / "api").glob("*.py"):
+        tree = ast.parse(module.read_text())
+        names = [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "flask"
+            for alias in node.names
+        ]
+        if module.name != "__init__.py":
+            assert "g" not in names, f"{module.name} reads flask.g"
+
+
 def test_the_connector_imports_nothing_of_the_simulator() -> None:
     """The reference connector is what integrators copy: it must stand alone."""
     found = list(imported_names(CONNECTOR))

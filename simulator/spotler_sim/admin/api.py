@@ -43,8 +43,6 @@ from spotler_sim.store.accounts import (
     set_secret,
     update_account,
 )
-from spotler_sim.store.contacts import SqliteContacts
-from spotler_sim.store.mailings import SqliteMailings
 
 View = Callable[..., Any]
 admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX)
@@ -180,10 +178,8 @@ def load_snapshot() -> Response:
 @_route("/accounts/<name>/contacts", "seedContacts", "POST")
 def seed_contacts(name: str) -> Response:
     state = services().state
-    with state.db.write() as conn:
-        account = state.account(conn, name)
-        repo = SqliteContacts(conn, account.id)
-        state.seed_contacts(repo, account, g.body, state.now_ms(conn))
+    with state.named_store(name, write=True) as (account, store, now):
+        state.seed_contacts(store.contacts, account, g.body, now)
     return Response(status=204)
 
 
@@ -206,24 +202,17 @@ def patch_account(name: str) -> Response:
 @_route("/accounts/<name>/bounces", "addBounce", "POST")
 def add_bounce(name: str) -> Response:
     state = services().state
-    with state.db.write() as conn:
-        account = state.account(conn, name)
-        state.add_bounce(SqliteContacts(conn, account.id), account, g.body, state.now_ms(conn))
+    with state.named_store(name, write=True) as (account, store, now):
+        state.add_bounce(store.contacts, account, g.body, now)
     return Response(status=204)
 
 
 @_route("/mailings/<encryptedId>/send", "sendMailing", "POST")
 def send_mailing(**_: str) -> Response:
     state = services().state
-    with state.db.write() as conn:
-        account = state.account(conn, g.body["account"])
+    with state.named_store(g.body["account"], write=True) as (account, store, now):
         result = mailings.send(
-            SqliteMailings(conn, account.id),
-            SqliteContacts(conn, account.id),
-            account,
-            g.params["encryptedId"],
-            g.body,
-            state.now_ms(conn),
+            store.mailings, store.contacts, account, g.params["encryptedId"], g.body, now
         )
     return jsonify(result)
 

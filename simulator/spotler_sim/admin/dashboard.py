@@ -33,7 +33,7 @@ from spotler_sim.http.context import services
 from spotler_sim.store import faults as fault_store
 from spotler_sim.store import journal
 from spotler_sim.store.accounts import all_accounts, authentications
-from spotler_sim.store.contacts import SqliteContacts
+from spotler_sim.store.unit import AccountStore
 
 dashboard = Blueprint("dashboard", __name__, url_prefix=ADMIN_PREFIX)
 
@@ -99,7 +99,7 @@ def _render(error: str | None = None, status: int = 200) -> Response:
                     "changed": iso_utc(c.changed_ms),
                     "anonymized": c.anonymized,
                 }
-                for c in SqliteContacts(conn, account.id).recent(CONTACT_ROWS)
+                for c in AccountStore(conn, account.id).contacts.recent(CONTACT_ROWS)
             ]
             accounts.append(view)
         clock = clock_view(state.clock(conn), state.wall_ms())

@@ -2,60 +2,56 @@
 
 from __future__ import annotations
 
-import sqlite3
+from flask import Response
 
-from flask import Response, g
-
-from spotler_sim.api import answer, no_content, operation, reading, transaction
+from spotler_sim.api import answer, no_content, operation
 from spotler_sim.domain import audiences
-from spotler_sim.store.audiences import SqliteAudiences
-from spotler_sim.store.contacts import SqliteContacts
-
-
-def _repos(conn: sqlite3.Connection) -> tuple[SqliteAudiences, SqliteContacts]:
-    account_id = g.caller.account.id
-    return SqliteAudiences(conn, account_id), SqliteContacts(conn, account_id)
+from spotler_sim.http.context import Call
 
 
 @operation("insertAudience")
-def insert_audience(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        created = audiences.insert(_repos(conn)[0], g.caller.account, g.body, now)
+def insert_audience(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        created = audiences.insert(store.audiences, call.caller.account, call.body, now)
     return answer(created)
 
 
 @operation("getAudience")
-def get_audience(**_: str) -> Response:
-    with reading() as conn:
-        found = audiences.get(_repos(conn)[0], g.caller.account, g.params["externalId"])
+def get_audience(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
+        found = audiences.get(store.audiences, call.caller.account, call.params["externalId"])
     return answer(found)
 
 
 @operation("updateAudience")
-def update_audience(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
+def update_audience(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
         changed = audiences.update(
-            _repos(conn)[0], g.caller.account, g.params["externalId"], g.body, now
+            store.audiences, call.caller.account, call.params["externalId"], call.body, now
         )
     return answer(changed)
 
 
 @operation("deleteAudience")
-def delete_audience(**_: str) -> Response:
-    with transaction(write=True) as (conn, _now):
-        audiences.delete(_repos(conn)[0], g.caller.account, g.params["externalId"])
+def delete_audience(call: Call) -> Response:
+    with call.store(write=True) as (store, _now):
+        audiences.delete(store.audiences, call.caller.account, call.params["externalId"])
     return no_content()
 
 
 @operation("addContactsAudience")
-def add_contacts_audience(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        audiences.add_contacts(*_repos(conn), g.caller, g.params["externalId"], g.body, now)
+def add_contacts_audience(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        audiences.add_contacts(
+            store.audiences, store.contacts, call.caller, call.params["externalId"], call.body, now
+        )
     return no_content()
 
 
 @operation("removeContactsAudience")
-def remove_contacts_audience(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        audiences.remove_contacts(*_repos(conn), g.caller, g.params["externalId"], g.body, now)
+def remove_contacts_audience(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        audiences.remove_contacts(
+            store.audiences, store.contacts, call.caller, call.params["externalId"], call.body, now
+        )
     return no_content()

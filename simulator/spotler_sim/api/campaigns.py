@@ -3,77 +3,80 @@ history: one transaction each around a call of the domain."""
 
 from __future__ import annotations
 
-import sqlite3
+from flask import Response
 
-from flask import Response, g
-
-from spotler_sim.api import answer, no_content, operation, page_request, paged, reading, transaction
+from spotler_sim.api import answer, no_content, operation, page_request, paged
 from spotler_sim.domain import campaigns, mailings
 from spotler_sim.domain.paging import HISTORY_PAGE_SIZE
-from spotler_sim.store.campaigns import SqliteCampaigns
-from spotler_sim.store.contacts import SqliteContacts
-from spotler_sim.store.mailings import SqliteMailings
-from spotler_sim.store.products import SqliteProducts
-
-
-def _repos(conn: sqlite3.Connection) -> tuple[SqliteCampaigns, SqliteContacts]:
-    account_id = g.caller.account.id
-    return SqliteCampaigns(conn, account_id), SqliteContacts(conn, account_id)
+from spotler_sim.http.context import Call
 
 
 @operation("externalCampaignTriggers")
-def list_campaigns(**_: str) -> Response:
-    with reading() as conn:
-        return answer(campaigns.listing(SqliteCampaigns(conn, g.caller.account.id)))
+def list_campaigns(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
+        return answer(campaigns.listing(store.campaigns))
 
 
 @operation("getCampaignMailings")
-def campaign_mailings(**_: str) -> Response:
-    with reading() as conn:
-        repo = SqliteCampaigns(conn, g.caller.account.id)
-        return answer(campaigns.mailings(repo, g.params["encryptedCampaignId"]))
+def campaign_mailings(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
+        return answer(campaigns.mailings(store.campaigns, call.params["encryptedCampaignId"]))
 
 
 @operation("triggerCampaign")
-def trigger_campaign(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        repo, contacts = _repos(conn)
-        products = SqliteProducts(conn, g.caller.account.id)
+def trigger_campaign(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
         subscription = campaigns.trigger(
-            repo, contacts, products, g.caller, g.params["encryptedTriggerId"], g.body, now
+            store.campaigns,
+            store.contacts,
+            store.products,
+            call.caller,
+            call.params["encryptedTriggerId"],
+            call.body,
+            now,
         )
-        sends = repo.mailings(subscription.campaign_id)
-        mailing_repo = SqliteMailings(conn, g.caller.account.id)
-        mailings.start_passage(mailing_repo, contacts, g.caller.account, subscription, sends)
+        sends = store.campaigns.mailings(subscription.campaign_id)
+        mailings.start_passage(
+            store.mailings, store.contacts, call.caller.account, subscription, sends
+        )
     return no_content()
 
 
 @operation("stopCampaign")
-def stop_campaign(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        repo, contacts = _repos(conn)
+def stop_campaign(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
         stopped = campaigns.stop(
-            repo, contacts, g.caller, g.params["encryptedCampaignId"], g.body, now
+            store.campaigns,
+            store.contacts,
+            call.caller,
+            call.params["encryptedCampaignId"],
+            call.body,
+            now,
         )
-        sends = repo.mailings(stopped.campaign_id)
-        mailings.stop_passage(SqliteMailings(conn, g.caller.account.id), stopped, sends)
+        sends = store.campaigns.mailings(stopped.campaign_id)
+        mailings.stop_passage(store.mailings, stopped, sends)
     return no_content()
 
 
 @operation("triggerAutomation")
-def trigger_automation(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
+def trigger_automation(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
         result = campaigns.trigger_automation(
-            *_repos(conn), g.caller, g.params["triggerCode"], g.body, now
+            store.campaigns, store.contacts, call.caller, call.params["triggerCode"], call.body, now
         )
     return answer(result)
 
 
 @operation("getCampaignMailingHistory")
-def campaign_mailing_history(**_: str) -> Response:
-    request_page = page_request(HISTORY_PAGE_SIZE)
-    with transaction(write=False) as (conn, now):
+def campaign_mailing_history(call: Call) -> Response:
+    request_page = page_request(call, HISTORY_PAGE_SIZE)
+    with call.store(write=False) as (store, now):
         items, page = campaigns.history(
-            *_repos(conn), g.caller, g.params["externalId"], request_page, now
+            store.campaigns,
+            store.contacts,
+            call.caller,
+            call.params["externalId"],
+            request_page,
+            now,
         )
     return paged(items, page, "campaignMailingHistories")

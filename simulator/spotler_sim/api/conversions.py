@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import Response
 
-from spotler_sim.api import no_content, operation, transaction
+from spotler_sim.api import no_content, operation
 from spotler_sim.domain import conversions
-from spotler_sim.store.contacts import SqliteContacts
-from spotler_sim.store.conversions import SqliteConversions
-from spotler_sim.store.products import SqliteProducts
+from spotler_sim.http.context import Call
 
 
 @operation("createConversionInteraction")
-def create_conversion(**_: str) -> Response:
-    account_id = g.caller.account.id
-    with transaction(write=True) as (conn, now):
-        conversions.record(
-            SqliteConversions(conn, account_id),
-            SqliteContacts(conn, account_id),
-            SqliteProducts(conn, account_id),
-            g.body,
-            now,
-        )
+def create_conversion(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        conversions.record(store.conversions, store.contacts, store.products, call.body, now)
     return no_content()

@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
-import sqlite3
+from flask import Response
 
-from flask import Response, g
-
-from spotler_sim.api import no_content, operation, transaction
+from spotler_sim.api import no_content, operation
 from spotler_sim.domain import orders
-from spotler_sim.store.contacts import SqliteContacts
-from spotler_sim.store.orders import SqliteOrders
-from spotler_sim.store.products import SqliteProducts
-
-
-def _repos(conn: sqlite3.Connection) -> tuple[SqliteOrders, SqliteContacts, SqliteProducts]:
-    account_id = g.caller.account.id
-    return (
-        SqliteOrders(conn, account_id),
-        SqliteContacts(conn, account_id),
-        SqliteProducts(conn, account_id),
-    )
+from spotler_sim.http.context import Call
 
 
 @operation("insertOrder")
-def insert_order(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        orders.insert(*_repos(conn), g.caller, g.body, now)
+def insert_order(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        orders.insert(store.orders, store.contacts, store.products, call.caller, call.body, now)
     return no_content()
 
 
 @operation("updateOrder")
-def update_order(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        orders.update(*_repos(conn), g.caller, g.params["externalOrderId"], g.body, now)
+def update_order(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        orders.update(
+            store.orders,
+            store.contacts,
+            store.products,
+            call.caller,
+            call.params["externalOrderId"],
+            call.body,
+            now,
+        )
     return no_content()
 
 
 @operation("deleteOrder")
-def delete_order(**_: str) -> Response:
-    with transaction(write=True) as (conn, _now):
-        orders.delete(SqliteOrders(conn, g.caller.account.id), g.params["externalOrderId"])
+def delete_order(call: Call) -> Response:
+    with call.store(write=True) as (store, _now):
+        orders.delete(store.orders, call.params["externalOrderId"])
     return no_content()

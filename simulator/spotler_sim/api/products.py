@@ -2,55 +2,51 @@
 
 from __future__ import annotations
 
-import sqlite3
+from flask import Response
 
-from flask import Response, g
-
-from spotler_sim.api import answer, no_content, operation, page_request, reading, transaction
+from spotler_sim.api import answer, no_content, operation, page_request
 from spotler_sim.domain import products
-from spotler_sim.store.products import SqliteProducts
-
-
-def _repo(conn: sqlite3.Connection) -> SqliteProducts:
-    return SqliteProducts(conn, g.caller.account.id)
+from spotler_sim.http.context import Call
 
 
 @operation("insertProduct")
-def insert_product(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        products.insert(_repo(conn), g.caller.account, g.body, now)
+def insert_product(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        products.insert(store.products, call.caller.account, call.body, now)
     return no_content()
 
 
 @operation("updateProduct")
-def update_product(**_: str) -> Response:
-    with transaction(write=True) as (conn, now):
-        products.update(_repo(conn), g.caller.account, g.params["externalProductId"], g.body, now)
+def update_product(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        products.update(
+            store.products, call.caller.account, call.params["externalProductId"], call.body, now
+        )
     return no_content()
 
 
 @operation("deleteProduct")
-def delete_product(**_: str) -> Response:
-    with transaction(write=True) as (conn, _now):
-        products.delete(_repo(conn), g.params["externalProductId"])
+def delete_product(call: Call) -> Response:
+    with call.store(write=True) as (store, _now):
+        products.delete(store.products, call.params["externalProductId"])
     return no_content()
 
 
 @operation("getProduct")
-def get_product(**_: str) -> Response:
-    with reading() as conn:
-        return answer(products.get(_repo(conn), g.params["externalProductId"]))
+def get_product(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
+        return answer(products.get(store.products, call.params["externalProductId"]))
 
 
 @operation("searchProducts")
-def search_products(**_: str) -> Response:
-    with reading() as conn:
+def search_products(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
         items, _page = products.search(
-            _repo(conn), g.caller.account, g.params["MPSearchQuery"], page_request()
+            store.products, call.caller.account, call.params["MPSearchQuery"], page_request(call)
         )
     return answer(items)  # the reference answers a bare list here, without paging
 
 
 @operation("getProductProperties")
-def get_product_properties(**_: str) -> Response:
-    return answer(products.properties_list(g.caller.account))
+def get_product_properties(call: Call) -> Response:
+    return answer(products.properties_list(call.caller.account))

@@ -3,58 +3,58 @@ reports: one read transaction each around a call of ``domain.reports``."""
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import Response
 
-from spotler_sim.api import answer, operation, page_request, paged, reading, transaction
+from spotler_sim.api import answer, operation, page_request, paged
 from spotler_sim.domain import reports
-from spotler_sim.store.mailings import SqliteMailings
+from spotler_sim.http.context import Call
 
 
-def _span(now: int) -> reports.Span:
-    return reports.Span.parse(now, (g.params.get("fromDate"), g.params.get("toDate")))
+def _span(call: Call, now: int) -> reports.Span:
+    return reports.Span.parse(now, (call.params.get("fromDate"), call.params.get("toDate")))
 
 
-def _campaign_page(kind: str, key: str) -> Response:
-    with transaction(write=False) as (conn, now):
+def _campaign_page(call: Call, kind: str, key: str) -> Response:
+    with call.store(write=False) as (store, now):
         items, page = reports.campaign_page(
-            SqliteMailings(conn, g.caller.account.id),
-            g.caller,
-            g.params["encryptedMailingId"],
+            store.mailings,
+            call.caller,
+            call.params["encryptedMailingId"],
             kind,
-            _span(now),
-            page_request(),
+            _span(call, now),
+            page_request(call),
         )
     return paged(items, page, key)
 
 
-def _subscription_page(kind: str, key: str) -> Response:
-    with transaction(write=False) as (conn, now):
+def _subscription_page(call: Call, kind: str, key: str) -> Response:
+    with call.store(write=False) as (store, now):
         items, page = reports.subscription_page(
-            SqliteMailings(conn, g.caller.account.id),
-            g.params["encryptedMailingId"],
-            g.params["campaignSubscriptionId"],
+            store.mailings,
+            call.params["encryptedMailingId"],
+            call.params["campaignSubscriptionId"],
             kind,
-            _span(now),
-            page_request(),
+            _span(call, now),
+            page_request(call),
         )
     return paged(items, page, key)
 
 
-def _interactions(kind: str) -> Response:
-    ids = g.params.get("trendReportIds")
-    with transaction(write=False) as (conn, now):
+def _interactions(call: Call, kind: str) -> Response:
+    ids = call.params.get("trendReportIds")
+    with call.store(write=False) as (store, now):
         span = reports.Span.parse(
             now,
-            (g.params.get("fromDate"), g.params.get("toDate")),
-            (g.params.get("fromChangeDate"), g.params.get("toChangeDate")),
+            (call.params.get("fromDate"), call.params.get("toDate")),
+            (call.params.get("fromChangeDate"), call.params.get("toChangeDate")),
         )
         items, page = reports.interactions(
-            SqliteMailings(conn, g.caller.account.id),
-            g.caller,
+            store.mailings,
+            call.caller,
             kind,
             span,
             None if ids is None else [int(i) for i in ids.split(",")],
-            page_request(),
+            page_request(call),
         )
     return paged(items, page, "interactions")
 
@@ -63,69 +63,68 @@ def _interactions(kind: str) -> Response:
 
 
 @operation("getCampaignMailingsDetails")
-def campaign_mailing_details(**_: str) -> Response:
-    with reading() as conn:
-        repo = SqliteMailings(conn, g.caller.account.id)
-        return answer(reports.campaign_details(repo, g.params["encryptedMailingId"]))
+def campaign_mailing_details(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
+        return answer(reports.campaign_details(store.mailings, call.params["encryptedMailingId"]))
 
 
 @operation("getCampaignMailingMailedContacts")
-def campaign_mailing_recipients(**_: str) -> Response:
-    return _campaign_page("sent", "recipients")
+def campaign_mailing_recipients(call: Call) -> Response:
+    return _campaign_page(call, "sent", "recipients")
 
 
 @operation("getCampaignMailingOpens")
-def campaign_mailing_opens(**_: str) -> Response:
-    return _campaign_page("open", "opens")
+def campaign_mailing_opens(call: Call) -> Response:
+    return _campaign_page(call, "open", "opens")
 
 
 @operation("getClicks")
-def campaign_mailing_clicks(**_: str) -> Response:
-    return _campaign_page("click", "clicks")
+def campaign_mailing_clicks(call: Call) -> Response:
+    return _campaign_page(call, "click", "clicks")
 
 
 @operation("getBounces")
-def campaign_mailing_bounces(**_: str) -> Response:
-    return _campaign_page("bounce", "bounces")
+def campaign_mailing_bounces(call: Call) -> Response:
+    return _campaign_page(call, "bounce", "bounces")
 
 
 @operation("getCampaignMailingContactOpens")
-def campaign_mailing_subscription_opens(**_: str) -> Response:
-    return _subscription_page("open", "opens")
+def campaign_mailing_subscription_opens(call: Call) -> Response:
+    return _subscription_page(call, "open", "opens")
 
 
 @operation("getCampaignMailingContactClicks")
-def campaign_mailing_subscription_clicks(**_: str) -> Response:
-    return _subscription_page("click", "clicks")
+def campaign_mailing_subscription_clicks(call: Call) -> Response:
+    return _subscription_page(call, "click", "clicks")
 
 
 # ---- the account's interactions and trend reports --------------------------------------------
 
 
 @operation("getSentMailings")
-def sent_interactions(**_: str) -> Response:
-    return _interactions("sent")
+def sent_interactions(call: Call) -> Response:
+    return _interactions(call, "sent")
 
 
 @operation("getOpenedMailingInteractions")
-def opened_interactions(**_: str) -> Response:
-    return _interactions("open")
+def opened_interactions(call: Call) -> Response:
+    return _interactions(call, "open")
 
 
 @operation("getClickedMailingInteractions")
-def clicked_interactions(**_: str) -> Response:
-    return _interactions("click")
+def clicked_interactions(call: Call) -> Response:
+    return _interactions(call, "click")
 
 
 @operation("getBouncedMailingInteractions")
-def bounced_interactions(**_: str) -> Response:
-    return _interactions("bounce")
+def bounced_interactions(call: Call) -> Response:
+    return _interactions(call, "bounce")
 
 
 @operation("getTrendReports")
-def trend_reports(**_: str) -> Response:
-    with reading() as conn:
+def trend_reports(call: Call) -> Response:
+    with call.store(write=False) as (store, _now):
         items, page = reports.trend_reports(
-            SqliteMailings(conn, g.caller.account.id), g.params.get("enabled"), page_request()
+            store.mailings, call.params.get("enabled"), page_request(call)
         )
     return paged(items, page, "trendReports")

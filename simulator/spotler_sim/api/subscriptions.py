@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import Response
 
-from spotler_sim.api import contact_repo, no_content, operation
+from spotler_sim.api import no_content, operation
 from spotler_sim.domain import contacts
+from spotler_sim.http.context import Call
 
 
 @operation("subscribeContact")
-def subscribe(**_: str) -> Response:
-    with contact_repo(write=True) as (repo, now):
-        contacts.subscribe(repo, g.caller, g.body, now)
+def subscribe(call: Call) -> Response:
+    with call.store(write=True) as (store, now):
+        contacts.subscribe(store.contacts, call.caller, call.body, now)
     return no_content()

@@ -1,19 +1,43 @@
-"""What a request handler reaches for: the config, the state and the signature verifier."""
+"""The services every request reaches for, and the ``Call``: one request to the API as the
+pipeline admits it.
+
+``admit()`` runs before every API handler, in this order:
+
+1. authenticate: read the signature, look the caller up (once: account, authentication,
+   secret and ID field in one read, with the fault rules), check the signature and the nonce;
+2. faults: count the matching rules and take the effect of one that fires (rules match on
+   account and label, which only authentication knows: the order is deliberate);
+3. validate: parameters and body against the contract.
+
+It leaves one frozen ``Call`` in ``flask.g.call``; the handler takes it as its argument, and
+the journal records it after the answer. A call refused on the way leaves an ``Attempt``: as
+much of the call as was known when it was refused.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
-from flask import current_app
+from flask import Flask, Response, current_app, g, request
 
-from spotler_sim.config import Config
-from spotler_sim.http.auth import SignatureVerifier
+from spotler_sim import contracts
+from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.contracts import Operation
+from spotler_sim.domain.faults import FaultRule
+from spotler_sim.domain.model import Caller
+from spotler_sim.errors import SpotlerError
+from spotler_sim.http import faults, journal, validation
+from spotler_sim.http.auth import AuthFailure, SignatureVerifier
 from spotler_sim.state import State
-from spotler_sim.store.accounts import secret_for, use_nonce
+from spotler_sim.store.accounts import caller_for_key, secret_for, use_nonce
+from spotler_sim.store.unit import AccountStore
 
-log = logging.getLogger("simulator")
+log = logging.getLogger("spotler_sim.http.auth")
 
 NONCE_MEMORY_SECONDS = 900  # longer than any timestamp the verifier accepts
 
@@ -45,3 +69,128 @@ def build_services(config: Config, state: State) -> Services:
 def services() -> Services:
     found: Services = current_app.extensions["spotler"]
     return found
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A call as far as ``admit()`` took it before refusing it: what the journal records."""
+
+    started: float
+    operation: Operation | None = None
+    caller: Caller | None = None
+    fault: FaultRule | None = None  # the rule that fired
+    base_string: str | None = None  # the server's base string of a refused signature
+
+
+@dataclass(frozen=True)
+class Call:
+    """One admitted call: the operation, who made it, its typed parameters and body, the fault
+    rule that fired on it (if any) and when it started."""
+
+    operation: Operation
+    caller: Caller
+    params: Mapping[str, Any]
+    body: Any
+    fault: FaultRule | None
+    started: float
+    state: State = field(repr=False, compare=False)
+    base_string: ClassVar[None] = None  # an admitted call was signed right
+
+    @contextmanager
+    def store(self, *, write: bool) -> Iterator[tuple[AccountStore, int]]:
+        """The caller's account store inside one transaction, and the simulated time in it."""
+        with self.state.store(self.caller.account.id, write=write) as opened:
+            yield opened
+
+
+def _begin() -> None:
+    """Before anything else: a call to the API starts (its duration is measured from here)."""
+    if request.path.startswith(API_PREFIXES):
+        g.call = Attempt(started=time.perf_counter())
+
+
+def current() -> Call | Attempt | None:
+    """The call of this request, admitted or as far as it got (None outside the API)."""
+    found: Call | Attempt | None = g.get("call")
+    return found
+
+
+def current_operation() -> Operation | None:
+    call = current()
+    return call.operation if call is not None else None
+
+
+def signed_uri() -> str:
+    """The URI as the client sent (and signed) it, before any rewriting of the path."""
+    return f"{request.scheme}://{request.host}{request.environ['spotler.raw_uri']}"
+
+
+def admit() -> Response | None:
+    """Authenticate, take the effect of a fault rule, validate: leave the ``Call`` in ``g``."""
+    if request.method == "OPTIONS":  # nothing to sign or change
+        return _options()
+    op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
+    started = call.started if (call := current()) is not None else time.perf_counter()
+    g.call = attempt = Attempt(started, op)
+    svc = services()
+    body = request.get_data(cache=True)
+    try:
+        signed = svc.verifier.read(
+            request.method, signed_uri(), request.headers.get("Authorization")
+        )
+        with svc.state.db.read() as conn:
+            caller = caller_for_key(conn, signed.key)
+            rules = faults.matching(conn, svc.state.now_ms(conn), caller, op) if caller else []
+        svc.verifier.check(signed, caller.auth.secret if caller else None, body)
+    except AuthFailure as failure:
+        if failure.base_string:
+            log.debug("refused signature; server base string: %s", failure.base_string)
+        g.call = replace(attempt, base_string=failure.base_string)
+        raise SpotlerError(401, failure.error_type, failure.message) from None
+    assert caller is not None  # check() refuses a key without a caller
+    g.call = attempt = replace(attempt, caller=caller)
+    fired = faults.fire(svc.state.db, rules)
+    if fired is not None:
+        g.call = attempt = replace(attempt, fault=fired.rule)
+        faults.take_effect(fired)
+    g.call = Call(
+        operation=op,
+        caller=caller,
+        params=validation.parameters(op, request.view_args or {}, request.args),
+        body=validation.body(op, body, request.content_type),
+        fault=attempt.fault,
+        started=started,
+        state=svc.state,
+    )
+    return None
+
+
+def _options() -> Response:
+    """The methods the contract serves at this path (Flask's own answer would also list those
+    of ``/contact/{id}`` at ``/contact/list``)."""
+    allowed = contracts.allowed_methods(faults.api_path())
+    return Response(status=200, headers={"Allow": ", ".join(allowed)})
+
+
+def _finish(response: Response) -> Response:
+    """After the answer: break it as a fired rule says, journal the call, then cut the
+    connection if the rule drops it."""
+    call = current()
+    if call is None:
+        return response  # not a call to the API
+    response, dropped = faults.shape(call.fault, response)
+    svc = services()
+    journal.record(svc.state, svc.config.journal_limit, call, response, dropped=dropped)
+    if dropped:
+        faults.cut()
+    return response
+
+
+def _dropped(_: faults.DropConnection) -> Response:
+    return Response(status=500)  # replaced by faults.shape(): the fired reset drops the answer
+
+
+def register(app: Flask) -> None:
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.register_error_handler(faults.DropConnection, _dropped)

@@ -18,12 +18,13 @@ import json
 from functools import cache
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, jsonify, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from spotler_sim import contracts
 from spotler_sim.http import xmldoc
+from spotler_sim.http.context import current_operation
 from spotler_sim.http.validation import optional_nulls_dropped
 
 XML = "application/xml"
@@ -54,7 +55,7 @@ def error_payload(body: dict[str, Any], *, xml: bool) -> tuple[str, bytes]:
 
 def render(document: Any, status: int = 200) -> Response:
     """The answer holding ``document``, in the representation this request gets."""
-    op = g.get("op")
+    op = current_operation()
     if op is not None and (validator := _answer_validator(op.operation_id, status)) is not None:
         document = optional_nulls_dropped(validator, document, refuse_required=False)
     if op is not None and wants_xml(op.operation_id):

@@ -1,0 +1,90 @@
+"""The journal entry of a call to the API, written after the answer (and before a cut
+connection, so whoever sees the reset finds the call in the journal)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from flask import Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from spotler_sim.domain.journal import JournalLimit
+from spotler_sim.http.faults import api_path
+from spotler_sim.state import State
+from spotler_sim.store import journal
+
+if TYPE_CHECKING:
+    from spotler_sim.http.context import Attempt, Call
+
+log = logging.getLogger("spotler_sim.http.journal")
+
+SECRET_HEADERS = ("authorization",)
+
+
+def record(
+    state: State, limit: JournalLimit, call: Call | Attempt, response: Response, *, dropped: bool
+) -> None:
+    """One journal row for this call (clipped and pruned as ``limit`` says); the journal never
+    breaks an answer."""
+    try:
+        caller = call.caller
+        fault = call.fault
+        body = b"" if dropped or response.is_streamed else response.get_data()
+        # errors.error_response names the error type (also of an answer in XML)
+        error_type = g.get("error_type") if response.status_code >= 400 else None
+        if error_type is None and response.status_code >= 400 and body:
+            try:  # an answer made outside error_response (a dropped connection's stand-in)
+                error_type = json.loads(body).get("errorType")
+            except (ValueError, AttributeError):
+                error_type = None
+        headers = {
+            k: ("<signed>" if k.lower() in SECRET_HEADERS else v)
+            for k, v in request.headers.items()
+        }
+        with state.db.write() as conn:
+            journal.record(
+                conn,
+                {
+                    "wall_ms": int(time.time() * 1000),
+                    "sim_ms": state.now_ms(conn),
+                    "method": request.method,
+                    "path": api_path(),
+                    "query": request.query_string.decode("latin-1"),
+                    "operation": call.operation.operation_id if call.operation else None,
+                    "status": None if dropped else response.status_code,
+                    "error_type": error_type,
+                    "account": caller.account.name if caller else None,
+                    "key": caller.auth.key if caller else _signed_key(),
+                    "label": caller.auth.label if caller else None,
+                    "fault_id": fault.id if fault else None,
+                    "fault_effect": fault.kind if fault else None,
+                    "duration_ms": (time.perf_counter() - call.started) * 1000,
+                    "request_headers": json.dumps(headers),
+                    "request_body": _request_body(),
+                    "response_body": body.decode("utf-8", "replace"),
+                    "base_string": call.base_string,
+                    "response_headers": None if dropped else json.dumps(dict(response.headers)),
+                },
+                limit,
+            )
+    except Exception:  # the journal must never break an answer
+        log.exception("could not record %s %s in the journal", request.method, request.path)
+
+
+def _request_body() -> str:
+    try:
+        return request.get_data(cache=True).decode("utf-8", "replace")
+    except RequestEntityTooLarge:
+        return f"(not kept: {request.content_length} bytes is over the size limit)"
+
+
+def _signed_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    for part in header.replace("OAuth ", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "oauth_consumer_key":
+            return value.strip('"')
+    return request.args.get("oauth_consumer_key")
