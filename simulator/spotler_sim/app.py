@@ -22,11 +22,26 @@ from spotler_sim.store import Database
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+API_PREFIX, OLDER_PREFIX = API_PREFIXES
+
+
+def routed_path(path: str) -> str:
+    """The path the one API blueprint routes: the older ``/integrationservice`` base maps onto
+    ``/integrationservice-1.1.0``, and ``/contact/`` routes like ``/contact``."""
+    if path == OLDER_PREFIX or path.startswith(OLDER_PREFIX + "/"):
+        path = API_PREFIX + path[len(OLDER_PREFIX) :]
+    if len(path) > 1 and path.endswith("/") and path.startswith(API_PREFIX):
+        path = path.rstrip("/")
+    return path
+
+
 class RawPathMiddleware:
-    """Keeps the URI the client signed, then lets ``/contact/`` route like ``/contact``.
+    """Keeps the URI the client signed and the base path it used, then routes the path as
+    ``routed_path()`` says.
 
     Real clients post to collection paths with a trailing slash and sign that exact path, so the
     signature is checked against the raw URI while routing sees the path without the slash.
+    Clients of the older base path get links (paging ``next``) on that base path.
     """
 
     def __init__(self, app: WSGIApp) -> None:
@@ -44,8 +59,10 @@ class RawPathMiddleware:
             if environ.get("QUERY_STRING"):
                 raw += "?" + environ["QUERY_STRING"]
         environ["spotler.raw_uri"] = raw
-        if len(path) > 1 and path.endswith("/") and path.startswith(API_PREFIXES):
-            environ["PATH_INFO"] = path.rstrip("/")
+        routed = routed_path(path)
+        if routed != path:
+            environ["PATH_INFO"] = routed
+            environ["spotler.client_path"] = path
         return self.app(environ, start_response)
 
 
@@ -60,8 +77,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     http_errors.register(app)
     app.before_request(hosts.check_host)
     http_context.register(app)
-    for index, prefix in enumerate(API_PREFIXES):
-        app.register_blueprint(build_blueprint(f"api{index}"), url_prefix=prefix)
+    app.register_blueprint(build_blueprint("api"), url_prefix=API_PREFIX)
     app.register_blueprint(admin)
     app.register_blueprint(dashboard)
     app.register_blueprint(pages)  # /, /docs/, /guide/ and the contract

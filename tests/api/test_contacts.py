@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plugins.simulator import Sim
+from tests.plugins.simulator import HOST, Sim
 
 
 def contact(external_id: str, **properties: object) -> dict[str, object]:
@@ -51,6 +51,21 @@ def test_the_older_base_path_serves_the_same_contacts(sim: Sim) -> None:
             == 204
         )
         assert new.get("/contact/2003").json()["properties"]["email"] == "z@example.com"
+
+
+@pytest.mark.parametrize("prefix", ["/integrationservice", "/integrationservice-1.1.0"])
+def test_paging_links_keep_the_base_path_the_client_used(sim: Sim, prefix: str) -> None:
+    with sim.client(prefix=prefix) as api:
+        for i in range(3):
+            body = {"contact": contact(f"30{i}", email=f"page{i}@example.com", city="Delft")}
+            assert api.post("/contact", json=body).status_code == 204
+        query = {"MPSearchQuery": "city=Delft", "pageSize": 2}
+        first = api.get("/contact/search", params=query).json()
+        link = first["paging"]["next"]
+        assert link.startswith(f"{HOST}{prefix}/contact/search?"), link
+        second = api.get(link).json()
+    found = [c["externalId"] for c in first["contacts"] + second["contacts"]]
+    assert found == ["300", "301", "302"] and "next" not in second["paging"]
 
 
 def test_insert_without_update_refuses_an_existing_contact(sim: Sim) -> None:

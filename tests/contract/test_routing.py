@@ -7,7 +7,7 @@ import re
 import pytest
 
 from spotler_sim import contracts
-from spotler_sim.app import create_app
+from spotler_sim.app import create_app, routed_path
 from spotler_sim.config import API_PREFIXES, Config
 from spotler_sim.testing.contract_check import operation_for
 
@@ -37,7 +37,7 @@ def router():  # type: ignore[no-untyped-def]
 )
 def test_the_named_fixed_paths_win(router, method: str, path: str, operation_id: str) -> None:  # type: ignore[no-untyped-def]
     for prefix in API_PREFIXES:
-        endpoint, _ = router.match(prefix + path, method=method)
+        endpoint, _ = router.match(routed_path(prefix + path), method=method)
         assert endpoint.rsplit(".", 1)[-1] == operation_id
     found = operation_for(method, API_PREFIXES[0] + path)
     assert found is not None and found[0].operation_id == operation_id

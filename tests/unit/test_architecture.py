@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from spotler_sim import contracts
+from spotler_sim.api import HANDLERS
 from spotler_sim.app import create_app
 from spotler_sim.config import Config
 
@@ -92,12 +93,18 @@ def test_fixed_paths_win_over_templated_ones(tmp_path: Path) -> None:
 
 
 def test_every_operation_of_the_contract_has_a_handler_of_its_own(tmp_path: Path) -> None:
-    from spotler_sim.api import HANDLERS
-
     app = create_app(Config(db_path=str(tmp_path / "s.db")))
     served = {rule.endpoint.rsplit(".", 1)[-1] for rule in app.url_map.iter_rules()}
     assert len(contracts.operations()) == 66  # the reference's 65 and PUT /contact/inactivate
     assert set(contracts.operations()) == set(HANDLERS) <= served
+
+
+def test_the_api_blueprint_is_registered_once(tmp_path: Path) -> None:
+    """One URL rule per operation: the older /integrationservice/ prefix is mapped onto the
+    current one before routing (app.RawPathMiddleware), not served by a second blueprint."""
+    app = create_app(Config(db_path=str(tmp_path / "s.db")))
+    api_rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[-1] in HANDLERS]
+    assert sorted(r.endpoint for r in api_rules) == sorted(f"api.{o}" for o in HANDLERS)
 
 
 def test_the_demo_fixture_is_valid_against_its_schema() -> None:

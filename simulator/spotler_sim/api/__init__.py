@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, request
 from spotler_sim import contracts
 from spotler_sim.domain.paging import Page, PageRequest
 from spotler_sim.http import representation
-from spotler_sim.http.context import Call, admit
+from spotler_sim.http.context import Call, admit, client_base_url
 
 Handler = Callable[[Call], Response]
 HANDLERS: dict[str, Handler] = {}
@@ -103,5 +103,5 @@ def paged(items: list[Any], page: Page, key: str, *, bare: bool = False) -> Resp
     if page.has_more:
         args = request.args.to_dict(flat=False)
         args["after"] = [str(page.after)]
-        paging["next"] = f"{request.base_url}?{urlencode(args, doseq=True)}"
+        paging["next"] = f"{client_base_url()}?{urlencode(args, doseq=True)}"
     return answer({"paging": paging, key: items})

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.sansio.utils import get_current_url
 
 from spotler_sim import contracts
 from spotler_sim.config import API_PREFIXES, Config
@@ -123,6 +124,13 @@ def current_operation() -> Operation | None:
 def signed_uri() -> str:
     """The URI as the client sent (and signed) it, before any rewriting of the path."""
     return f"{request.scheme}://{request.host}{request.environ['spotler.raw_uri']}"
+
+
+def client_base_url() -> str:
+    """The URL of this request without its query, on the base path the client used (the older
+    ``/integrationservice`` is routed as ``/integrationservice-1.1.0``)."""
+    path = request.environ.get("spotler.client_path", request.path).rstrip("/") or "/"
+    return get_current_url(request.scheme, request.host, request.root_path, path)
 
 
 def admit() -> Response | None:
