@@ -4,7 +4,7 @@ For each size a fresh `spotler-sim serve --workers 2` gets an account loaded thr
 a connector loads it (signed POST /contact/list, batches of 100, one after another); then one
 new contact is created at that size (POST /contact, median of 20), the account is reset, and
 the workers' memory is read before and after. Separately, the same contacts are imported as a
-fixture in process (State.load_fixture, what `serve --fixture` and a snapshot load run).
+fixture in process (fixtures.load.load_fixture, what `serve --fixture` and a snapshot load run).
 
 BENCH_SIZES picks the sizes (default 1000,100000; the million takes minutes:
 `make bench BENCH_SIZES=1000,100000,1000000`). What counts are the ratios: the last tenth of the
@@ -35,6 +35,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.testing.server import Server, serving
@@ -114,7 +115,7 @@ def fixture_seconds(folder: Path, size: int) -> float:
     document = {"accounts": [{**ACCOUNT, "contacts": seeds}]}
     state = State(Database(str(folder / "fixture.db")))
     began = time.perf_counter()
-    state.load_fixture(document)
+    load_fixture(state, document)
     elapsed = time.perf_counter() - began
     state.db.close()
     return elapsed
@@ -177,7 +178,7 @@ def fill(path: Path, size: int) -> None:
     """The account with ``size`` contacts written straight into the file (seconds for a
     million), as the batches would leave them: an e-mail address, an ID and listed times."""
     state = State(Database(str(path)))
-    state.load_fixture({"accounts": [ACCOUNT]})
+    load_fixture(state, {"accounts": [ACCOUNT]})
     with state.db.write() as conn:
         (account,) = conn.execute("SELECT id FROM accounts WHERE name = 'load'").fetchone()
         conn.executemany(

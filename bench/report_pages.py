@@ -27,6 +27,7 @@ from spotler_sim.app import create_app
 from spotler_sim.config import DEFAULT_FIXTURE, Config
 from spotler_sim.domain import mailings
 from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.fixtures.load import load_fixture_file
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.contacts import SqliteContacts
@@ -111,7 +112,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             db_path = str(Path(folder) / "bench.db")
             state = State(Database(db_path))
-            state.load_fixture_file(DEFAULT_FIXTURE)
+            load_fixture_file(state, DEFAULT_FIXTURE)
             with console.status(f"sending a mailing to {contacts:,} contacts..."):
                 counts[label] = populate(state, contacts)
             app = create_app(Config(db_path=db_path), state)

@@ -18,6 +18,7 @@ from rich.table import Table
 from spotler_sim.domain import contacts
 from spotler_sim.domain.paging import PageRequest
 from spotler_sim.domain.timewindows import Window
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import caller_for_key
@@ -65,7 +66,7 @@ def main() -> None:
     for count in (1_000, 1_000_000):
         with tempfile.TemporaryDirectory() as folder:
             state = State(Database(str(Path(folder) / "bench.db")))
-            state.load_fixture(account_document(shared_field=False))
+            load_fixture(state, account_document(shared_field=False))
             with console.status(f"inserting {count:,} contacts..."):
                 populate(state, count)
             results[count] = time_pages(state, count)

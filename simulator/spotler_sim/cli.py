@@ -19,6 +19,8 @@ from spotler_sim.admin import cli as admin_cli
 from spotler_sim.config import API_PREFIXES, ENV_PREFIX, Config, env_default
 from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.errors import SpotlerError
+from spotler_sim.fixtures.load import load_fixture_file
+from spotler_sim.fixtures.scenario import apply_scenario
 from spotler_sim.http.hosts import is_loopback
 from spotler_sim.state import State
 from spotler_sim.store import Database
@@ -286,9 +288,9 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         state = State(Database(db_path))
         if config.fixture_path and not state.has_accounts():
-            state.load_fixture_file(config.fixture_path)
+            load_fixture_file(state, config.fixture_path)
         if scenario is not None:
-            applied = state.apply_scenario(scenario)
+            applied = apply_scenario(state, scenario)
             console.print(f"scenario [bold]{applied['name']}[/bold] applied")
         _banner(config, state, files)
         state.db.close()  # no connection may cross the fork below or gunicorn's

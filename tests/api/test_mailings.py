@@ -15,6 +15,7 @@ import pytest
 from spotler_sim.app import create_app
 from spotler_sim.config import DEFAULT_FIXTURE, Config
 from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.fixtures.load import load_fixture_file
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from tests.plugins.simulator import Sim
@@ -339,7 +340,7 @@ def test_the_same_send_gives_the_same_outcome_in_every_run(sim: Sim, tmp_path: P
     send(sim, **body)
     db_path = str(tmp_path / "second.db")
     state = State(Database(db_path))
-    state.load_fixture_file(DEFAULT_FIXTURE)
+    load_fixture_file(state, DEFAULT_FIXTURE)
     transport = httpx.WSGITransport(app=create_app(Config(db_path=db_path), state))
     with httpx.Client(transport=transport, base_url="http://127.0.0.1:8080/__admin") as other:
         other.put("/clock", json={"frozenAt": NOW})

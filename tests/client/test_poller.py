@@ -27,6 +27,7 @@ from spotler_connector.poller import Poller
 from spotler_sim.app import create_app
 from spotler_sim.config import Config
 from spotler_sim.domain.clock import ClockState
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from tests.plugins.hypothesis_profiles import scaled
@@ -54,7 +55,7 @@ def play(run: Run) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     with tempfile.TemporaryDirectory() as folder:
         db_path = str(Path(folder) / "sim.db")
         state = State(Database(db_path))
-        state.load_fixture(account_document(shared_field=False, lag_seconds=run.lag_s))
+        load_fixture(state, account_document(shared_field=False, lag_seconds=run.lag_s))
         app = create_app(Config(db_path=db_path), state)
         now = [START_MS]
 

@@ -13,6 +13,7 @@ import pytest
 from spotler_sim.app import create_app
 from spotler_sim.config import DEFAULT_FIXTURE, Config
 from spotler_sim.domain.journal import JournalLimit
+from spotler_sim.fixtures.load import load_fixture_file
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from tests.plugins.simulator import Sim
@@ -25,7 +26,7 @@ def make_sim(tmp_path: Path) -> Iterator[Callable[..., Sim]]:
     def build(**options: object) -> Sim:
         db_path = str(tmp_path / f"state{len(states)}.db")
         state = State(Database(db_path))
-        state.load_fixture_file(DEFAULT_FIXTURE)
+        load_fixture_file(state, DEFAULT_FIXTURE)
         states.append(state)
         app = create_app(Config(db_path=db_path, **options), state)  # type: ignore[arg-type]
         return Sim(state, httpx.WSGITransport(app=app))

@@ -14,6 +14,7 @@ import pytest
 
 from spotler_sim.app import create_app
 from spotler_sim.config import ADMIN_WRITE_HEADER, DEFAULT_FIXTURE, Config
+from spotler_sim.fixtures.load import load_fixture_file
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.testing.contract_check import check_exchange as check
@@ -127,7 +128,7 @@ class Pristine:
 
     def __init__(self, db_path: str) -> None:
         self.state = State(Database(db_path))
-        self.state.load_fixture_file(DEFAULT_FIXTURE)
+        load_fixture_file(self.state, DEFAULT_FIXTURE)
         self.app = create_app(Config(db_path=db_path), self.state)
         self._wall_ms = self.state.wall_ms
         self._pages = sqlite3.connect(":memory:")

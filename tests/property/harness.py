@@ -9,6 +9,7 @@ from typing import Any
 
 from spotler_sim.domain import contacts
 from spotler_sim.domain.model import Caller
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import caller_for_key
@@ -79,7 +80,7 @@ def account_document(*, shared_field: bool, lag_seconds: float = 0) -> dict[str,
 class Harness:
     def __init__(self, document: dict[str, Any]) -> None:
         self.state = State(Database(":memory:"))
-        self.state.load_fixture(document)
+        load_fixture(self.state, document)
 
     @contextmanager
     def session(self, key: str) -> Iterator[tuple[SqliteContacts, Caller]]:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from spotler_sim.domain import audiences, templists
 from spotler_sim.domain.model import Caller
 from spotler_sim.errors import SpotlerError
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import caller_for_key
@@ -53,7 +54,7 @@ audience_calls = st.lists(
 class Account:
     def __init__(self) -> None:
         self.state = State(Database(":memory:"))
-        self.state.load_fixture(DOCUMENT)
+        load_fixture(self.state, DOCUMENT)
 
     @contextmanager
     def session(self) -> Iterator[tuple[SqliteContacts, Caller]]:

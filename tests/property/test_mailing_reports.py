@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from spotler_sim.app import create_app
 from spotler_sim.config import Config
 from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.testing.contract_check import check_exchange
@@ -82,7 +83,7 @@ def simulator() -> Iterator[tuple[httpx.Client, httpx.Client]]:
     with tempfile.TemporaryDirectory() as folder:
         db_path = str(Path(folder) / "state.db")
         state = State(Database(db_path))
-        state.load_fixture({"accounts": [_account()]})
+        load_fixture(state, {"accounts": [_account()]})
         transport = httpx.WSGITransport(app=create_app(Config(db_path=db_path), state))
         api = httpx.Client(
             transport=transport,

@@ -11,6 +11,7 @@ from spotler_sim.app import create_app
 from spotler_sim.config import Config
 from spotler_sim.domain import contacts
 from spotler_sim.errors import SpotlerError
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import all_accounts, caller_for_key
@@ -28,7 +29,7 @@ def filled(path: Path, count: int) -> State:
     state = State(Database(str(path)))
     document = account_document(shared_field=False)
     document["accounts"].append({**SECOND, "contacts": [{"ids": {"crmCustomerId": "x"}}]})
-    state.load_fixture(document)
+    load_fixture(state, document)
     with state.db.write() as conn:
         bulk_contacts(conn, 1, range(100, count + 100))
         conn.executemany(

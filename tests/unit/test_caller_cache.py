@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from spotler_sim.domain.accounts import AuthSpec
 from spotler_sim.domain.model import LagPolicy
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store import accounts as store
@@ -81,7 +82,7 @@ def test_a_worker_sees_every_change_another_worker_made(changes: list[Change]) -
 
 
 def _sees_every_change(path: Path, changes: list[Change]) -> None:
-    State(Database(str(path))).load_fixture(account_document(shared_field=False))
+    load_fixture(State(Database(str(path))), account_document(shared_field=False))
     mine, other = Database(str(path)), Database(str(path))  # two workers on one file
     with mine.read() as conn:
         for key in KEYS:
@@ -98,7 +99,7 @@ def _sees_every_change(path: Path, changes: list[Change]) -> None:
 
 def test_a_kept_caller_costs_one_read(tmp_path: Path) -> None:
     db = Database(str(tmp_path / "one.db"))
-    State(db).load_fixture(account_document(shared_field=False))
+    load_fixture(State(db), account_document(shared_field=False))
     with db.read() as conn:
         store.caller_for_key(conn, "w")
         statements: list[str] = []
@@ -110,7 +111,7 @@ def test_a_kept_caller_costs_one_read(tmp_path: Path) -> None:
 
 def test_unknown_keys_are_not_kept(tmp_path: Path) -> None:
     db = Database(str(tmp_path / "one.db"))
-    State(db).load_fixture(account_document(shared_field=False))
+    load_fixture(State(db), account_document(shared_field=False))
     with db.read() as conn:
         for n in range(50):
             assert store.caller_for_key(conn, f"nobody-{n}") is None
@@ -121,7 +122,7 @@ def test_a_database_put_back_from_a_copy_is_read_afresh(tmp_path: Path) -> None:
     """The test kit puts the file back with SQLite's backup API between tests: a counter went
     back with it, then forward to a number this connection had kept another state under."""
     db = Database(str(tmp_path / "one.db"))
-    State(db).load_fixture(account_document(shared_field=False))
+    load_fixture(State(db), account_document(shared_field=False))
     copy = sqlite3.connect(":memory:")
     with db.read() as conn:
         conn.backup(copy)

@@ -29,6 +29,7 @@ from spotler_sim.domain.model import Caller
 from spotler_sim.domain.products import StoredProduct, Term, terms
 from spotler_sim.domain.reports import Span
 from spotler_sim.domain.templists import TemporaryList
+from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.accounts import caller_for_key, use_nonce
@@ -400,7 +401,7 @@ def test_contacts_named_by_id_are_looked_up_by_key(
 def _write_account(path: Path, count: int) -> State:
     """Account "prop" (id 1) with ``count`` contacts holding ``c<n>@x.nl`` and ID ``<n>``."""
     state = State(Database(str(path)))
-    state.load_fixture(account_document(shared_field=False))
+    load_fixture(state, account_document(shared_field=False))
     with state.db.write() as conn:
         bulk_contacts(conn, 1, range(1, count + 1))
     return state

@@ -30,6 +30,7 @@ from spotler_sim.domain.accounts import auth_spec, new_secret, patched
 from spotler_sim.domain.clock import clock_from_request
 from spotler_sim.domain.paging import Page, PageRequest
 from spotler_sim.errors import SpotlerError
+from spotler_sim.fixtures import load, scenario, snapshot
 from spotler_sim.http import validation
 from spotler_sim.http.context import services
 from spotler_sim.store import faults as fault_store
@@ -86,7 +87,7 @@ def health() -> Response:
 
 @_route("/reset", "resetAll", "POST")
 def reset_all() -> Response:
-    return jsonify({"accounts": services().state.reset_all()})
+    return jsonify({"accounts": load.reset_all(services().state)})
 
 
 @_route("/accounts", "listAccounts", "GET")
@@ -99,7 +100,7 @@ def list_accounts() -> Response:
 def create_account() -> tuple[Response, int]:
     state = services().state
     with state.db.write() as conn:
-        account = state.create_account(conn, g.body)
+        account = load.create_account(state, conn, g.body)
         return jsonify(account_view(conn, account)), 201
 
 
@@ -166,12 +167,12 @@ def export_snapshot() -> Response:
     with state.db.read() as conn:
         name = g.params.get("account")
         accounts = [state.account(conn, name)] if name else all_accounts(conn)
-        return jsonify({"accounts": [state.snapshot(conn, a) for a in accounts]})
+        return jsonify({"accounts": [snapshot.snapshot(conn, a) for a in accounts]})
 
 
 @_route("/snapshot", "loadSnapshot", "POST")
 def load_snapshot() -> Response:
-    services().state.load_snapshot(g.body)
+    snapshot.load_snapshot(services().state, g.body)
     return Response(status=204)
 
 
@@ -179,7 +180,7 @@ def load_snapshot() -> Response:
 def seed_contacts(name: str) -> Response:
     state = services().state
     with state.named_store(name, write=True) as (account, store, now):
-        state.seed_contacts(store.contacts, account, g.body, now)
+        load.seed_contacts(store.contacts, account, g.body, now)
     return Response(status=204)
 
 
@@ -203,7 +204,7 @@ def patch_account(name: str) -> Response:
 def add_bounce(name: str) -> Response:
     state = services().state
     with state.named_store(name, write=True) as (account, store, now):
-        state.add_bounce(store.contacts, account, g.body, now)
+        load.add_bounce(store.contacts, account, g.body, now)
     return Response(status=204)
 
 
@@ -219,7 +220,7 @@ def send_mailing(**_: str) -> Response:
 
 @_route("/scenario", "applyScenario", "POST")
 def apply_scenario() -> Response:
-    return jsonify(services().state.apply_scenario(g.body))
+    return jsonify(scenario.apply_scenario(services().state, g.body))
 
 
 @_route("/clock", "getClock", "GET")
@@ -257,7 +258,7 @@ def list_faults() -> Response:
 def add_fault() -> tuple[Response, int]:
     state = services().state
     with state.db.write() as conn:
-        fault_id = state.add_fault(conn, g.body)
+        fault_id = scenario.add_fault(conn, g.body)
     return jsonify(fault_view(fault_id, g.body, 0, 0)), 201
 
 

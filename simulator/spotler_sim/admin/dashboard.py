@@ -28,6 +28,7 @@ from spotler_sim.domain.clock import clock_from_request
 from spotler_sim.domain.faults import EFFECTS, rule_document
 from spotler_sim.domain.timewindows import iso_utc
 from spotler_sim.errors import SpotlerError
+from spotler_sim.fixtures import scenario
 from spotler_sim.http import validation
 from spotler_sim.http.context import services
 from spotler_sim.store import faults as fault_store
@@ -222,7 +223,7 @@ def add_fault_form() -> Response:
         state = services().state
         document = _checked("addFault", rule)
         with state.db.write() as conn:
-            state.add_fault(conn, document)
+            scenario.add_fault(conn, document)
         return _back("faults")
 
     return _form(handle)

@@ -9,14 +9,14 @@ from spotler_sim.domain.accounts import AuthSpec
 from spotler_sim.domain.clock import ClockState
 from spotler_sim.domain.model import Account, Authentication
 from spotler_sim.domain.timewindows import iso_utc, parse_instant_ms
-from spotler_sim.http.context import services
+from spotler_sim.fixtures import load
 
 
 def account_view(conn: Any, account: Account) -> dict[str, Any]:
     count = conn.execute(
         "SELECT count(*) FROM contacts WHERE account_id = ?", (account.id,)
     ).fetchone()[0]
-    return {**services().state.account_settings(conn, account), "contactCount": count}
+    return {**load.account_settings(conn, account), "contactCount": count}
 
 
 def auth_view(auth: AuthSpec | Authentication) -> dict[str, str]:
