@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from flask import Flask, Response, request
 
-from spotler_sim.admin import admin, dashboard
+from spotler_sim.admin import build_blueprint as build_admin_blueprint
+from spotler_sim.admin import dashboard
 from spotler_sim.api import build_blueprint
 from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
 from spotler_sim.http import context as http_context
@@ -78,7 +79,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     app.before_request(hosts.check_host)
     http_context.register(app)
     app.register_blueprint(build_blueprint("api"), url_prefix=API_PREFIX)
-    app.register_blueprint(admin)
+    app.register_blueprint(build_admin_blueprint())
     app.register_blueprint(dashboard)
     app.register_blueprint(pages)  # /, /docs/, /guide/ and the contract
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from spotler_sim import contracts
 from spotler_sim.api import HANDLERS
@@ -19,11 +22,15 @@ CONNECTOR = ROOT / "client" / "spotler_connector"
 def imported_names(folder: Path) -> Iterator[tuple[str, str]]:
     """(module file, imported module name) for every import below ``folder``."""
     for module in folder.rglob("*.py"):
-        for node in ast.walk(ast.parse(module.read_text())):
-            if isinstance(node, ast.Import):
-                yield from ((module.name, alias.name) for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                yield module.name, node.module or ""
+        yield from imported_names_of(module)
+
+
+def imported_names_of(module: Path) -> Iterator[tuple[str, str]]:
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.Import):
+            yield from ((module.name, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield module.name, node.module or ""
 
 
 def test_the_domain_imports_nothing_from_flask_or_the_store() -> None:
@@ -105,6 +112,40 @@ def test_the_api_blueprint_is_registered_once(tmp_path: Path) -> None:
     app = create_app(Config(db_path=str(tmp_path / "s.db")))
     api_rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[-1] in HANDLERS]
     assert sorted(r.endpoint for r in api_rules) == sorted(f"api.{o}" for o in HANDLERS)
+
+
+def test_every_admin_operation_is_routed_to_its_handler(tmp_path: Path) -> None:
+    from spotler_sim.admin.api import REGISTRY
+
+    app = create_app(Config(db_path=str(tmp_path / "s.db")))
+    admin_ops = contracts.operations(contracts.ADMIN)
+    routed = [r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+    assert set(REGISTRY.handlers) == set(admin_ops)
+    for operation_id in admin_ops:  # each by one rule (beside them: the admin contract itself)
+        assert routed.count(f"admin.{operation_id}") == 1, operation_id
+
+
+def test_start_up_fails_while_a_contract_operation_has_no_handler() -> None:
+    from spotler_sim.admin.api import REGISTRY
+    from spotler_sim.contracts.registry import Registry
+
+    partial: Registry[Any] = Registry(contracts.ADMIN, "admin/api.py")
+    for operation_id, handler in REGISTRY.handlers.items():
+        if operation_id != "advanceClock":
+            partial.operation(operation_id)(handler)
+    with pytest.raises(RuntimeError, match="advanceClock"):
+        list(partial.routes())
+    with pytest.raises(KeyError, match="noSuchOperation"):
+        partial.operation("noSuchOperation")(lambda call: None)
+
+
+def test_the_admin_api_and_the_dashboard_change_state_only_through_the_actions() -> None:
+    """Both call admin/actions.py, so the JSON API and the page cannot drift apart."""
+    for module in ("api.py", "dashboard.py"):
+        for _, name in imported_names_of(SIMULATOR / "admin" / module):
+            assert not name.startswith(("spotler_sim.store", "spotler_sim.fixtures")), (
+                f"admin/{module} imports {name}"
+            )
 
 
 def test_the_demo_fixture_is_valid_against_its_schema() -> None:

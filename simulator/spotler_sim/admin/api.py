@@ -1,330 +1,252 @@
-"""The /__admin JSON API: accounts, the simulated clock and test data. Loopback only.
+"""The /__admin JSON API: accounts, the simulated clock, test data, faults and the journal.
 
-Requests are validated against ``contracts/admin.yaml`` the same way the Spotler API is validated
-against its contract.
+Routed like the Spotler API: every handler is registered under its operationId of
+``contracts/admin.yaml`` (start-up fails while one is missing) and takes the request's
+parameters and body, validated against that contract; it calls a verb of ``actions.py`` (which
+the dashboard shares) and answers JSON. Loopback only, or with the admin token.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
-from spotler_sim import __version__, contracts
-from spotler_sim.admin import reports
+from spotler_sim import contracts
+from spotler_sim.admin import actions
 from spotler_sim.admin.access import check_access
-from spotler_sim.admin.views import (
-    account_view,
-    auth_view,
-    clock_view,
-    fault_view,
-    journal_filters,
-    journal_view,
-)
 from spotler_sim.config import ADMIN_PREFIX
-from spotler_sim.domain import mailings
-from spotler_sim.domain.accounts import auth_spec, new_secret, patched
-from spotler_sim.domain.clock import clock_from_request
-from spotler_sim.domain.paging import Page, PageRequest
-from spotler_sim.errors import SpotlerError
-from spotler_sim.fixtures import load, scenario, snapshot
+from spotler_sim.contracts import Operation
+from spotler_sim.contracts.registry import Registry
 from spotler_sim.http import validation
 from spotler_sim.http.context import services
-from spotler_sim.store import faults as fault_store
-from spotler_sim.store import journal
-from spotler_sim.store.accounts import (
-    add_authentication,
-    all_accounts,
-    authentications,
-    remove_authentication,
-    secret_for,
-    set_secret,
-    update_account,
-)
-
-View = Callable[..., Any]
-admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX)
+from spotler_sim.state import State
 
 
-def _route(rule: str, operation_id: str, method: str) -> Callable[[View], View]:
-    return admin.route(rule, methods=[method], endpoint=operation_id)
+@dataclass(frozen=True)
+class AdminCall:
+    """One call to the admin API: the state, and its parameters and body as the admin
+    contract validated them."""
+
+    state: State
+    params: Mapping[str, Any]
+    body: Any
 
 
-@admin.before_request
-def _loopback_and_contract() -> None:
-    check_access()
-    op = contracts.operations(contracts.ADMIN).get(str(request.endpoint).rsplit(".", 1)[-1])
-    if op is not None:
-        g.params = validation.parameters(op, request.view_args or {}, request.args)
-        g.body = validation.body(op, request.get_data(cache=True), request.content_type)
+Handler = Callable[[AdminCall], ResponseReturnValue]
+REGISTRY: Registry[Handler] = Registry(contracts.ADMIN, "simulator/spotler_sim/admin/api.py")
+operation = REGISTRY.operation
 
 
-@admin.get("/openapi.json")
-def admin_contract() -> Response:
+def _view(op: Operation, handler: Handler) -> Callable[..., ResponseReturnValue]:
+    def view(**_: str) -> ResponseReturnValue:
+        call = AdminCall(
+            services().state,
+            validation.parameters(op, request.view_args or {}, request.args),
+            validation.body(op, request.get_data(cache=True), request.content_type),
+        )
+        return handler(call)
+
+    return view
+
+
+def build_blueprint() -> Blueprint:
+    blueprint = Blueprint("admin", __name__)
+    for op, handler in REGISTRY.routes():
+        blueprint.add_url_rule(
+            op.flask_rule, op.operation_id, _view(op, handler), methods=[op.method]
+        )
+    blueprint.add_url_rule(f"{ADMIN_PREFIX}/openapi.json", "admin_contract", _admin_contract)
+    blueprint.before_request(check_access)
+    return blueprint
+
+
+def _admin_contract() -> Response:
     """The admin API's own contract, browsable at /docs/ beside the Spotler API's."""
     return jsonify(contracts.document(contracts.ADMIN))
 
 
-@_route("/health", "health", "GET")
-def health() -> Response:
-    config, state = services().config, services().state
-    with state.db.read() as conn:  # ready means the database answers too
-        conn.execute("SELECT 1").fetchone()
-    return jsonify(
-        {
-            "ready": True,
-            "version": __version__,
-            "url": config.root_url,
-            "workers": config.workers,
-            "database": config.db_path,
-            "uptimeSeconds": round(time.time() - config.started_at, 1),
-        }
-    )
-
-
-@_route("/reset", "resetAll", "POST")
-def reset_all() -> Response:
-    return jsonify({"accounts": load.reset_all(services().state)})
-
-
-@_route("/accounts", "listAccounts", "GET")
-def list_accounts() -> Response:
-    with services().state.db.read() as conn:
-        return jsonify([account_view(conn, a) for a in all_accounts(conn)])
-
-
-@_route("/accounts", "createAccount", "POST")
-def create_account() -> tuple[Response, int]:
-    state = services().state
-    with state.db.write() as conn:
-        account = load.create_account(state, conn, g.body)
-        return jsonify(account_view(conn, account)), 201
-
-
-@_route("/accounts/<name>", "deleteAccount", "DELETE")
-def deleteaccount_view(name: str) -> Response:
-    services().state.delete_account(name)
+def no_content() -> Response:
     return Response(status=204)
 
 
-@_route("/accounts/<name>/reset", "resetAccount", "POST")
-def resetaccount_view(name: str) -> Response:
-    services().state.reset_account(name)
-    return Response(status=204)
+@operation("health")
+def health(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.health(services().config, call.state))
 
 
-@_route("/accounts/<name>/authentications", "addAuthentication", "POST")
-def add_authentication_view(name: str) -> tuple[Response, int]:
-    state = services().state
-    with state.db.write() as conn:
-        account = state.account(conn, name)
-        auth = auth_spec(account.name, account.id_fields, g.body)
-        if secret_for(conn, auth.key) is not None:
-            raise SpotlerError.invalid_params(
-                f"the Key {auth.key!r} is taken: choose another or leave key out to get one"
-            )
-        if any(a.label == auth.label for a in authentications(conn, account)):
-            raise SpotlerError.invalid_params(
-                f"account {name!r} has an authentication labelled {auth.label!r} already"
-            )
-        add_authentication(conn, account.id, auth)
-    return jsonify(auth_view(auth)), 201
+# ---- accounts --------------------------------------------------------------------------------
 
 
-def _no_auth(name: str, label: str) -> SpotlerError:
-    return SpotlerError.resource_not_found(
-        f"account {name!r} has no authentication labelled {label!r}: "
-        f"GET /__admin/accounts/{name} lists them"
-    )
+@operation("listAccounts")
+def list_accounts(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.list_accounts(call.state))
 
 
-@_route("/accounts/<name>/authentications/<label>", "removeAuthentication", "DELETE")
-def remove_authentication_view(name: str, label: str) -> Response:
-    state = services().state
-    with state.db.write() as conn:
-        if not remove_authentication(conn, state.account(conn, name).id, label):
-            raise _no_auth(name, label)
-    return Response(status=204)
+@operation("createAccount")
+def create_account(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.create_account(call.state, call.body)), 201
 
 
-@_route("/accounts/<name>/authentications/<label>/rotate", "rotateSecret", "POST")
-def rotate_secret_view(name: str, label: str) -> Response:
-    state = services().state
-    with state.db.write() as conn:
-        account = state.account(conn, name)
-        if not set_secret(conn, account.id, label, new_secret()):
-            raise _no_auth(name, label)
-        auth = next(a for a in authentications(conn, account) if a.label == label)
-    return jsonify(auth_view(auth))
+@operation("getAccount")
+def get_account(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.get_account(call.state, call.params["name"]))
 
 
-@_route("/snapshot", "exportSnapshot", "GET")
-def export_snapshot() -> Response:
-    state = services().state
-    with state.db.read() as conn:
-        name = g.params.get("account")
-        accounts = [state.account(conn, name)] if name else all_accounts(conn)
-        return jsonify({"accounts": [snapshot.snapshot(conn, a) for a in accounts]})
+@operation("patchAccount")
+def patch_account(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.patch_account(call.state, call.params["name"], call.body))
 
 
-@_route("/snapshot", "loadSnapshot", "POST")
-def load_snapshot() -> Response:
-    snapshot.load_snapshot(services().state, g.body)
-    return Response(status=204)
+@operation("deleteAccount")
+def delete_account(call: AdminCall) -> ResponseReturnValue:
+    actions.delete_account(call.state, call.params["name"])
+    return no_content()
 
 
-@_route("/accounts/<name>/contacts", "seedContacts", "POST")
-def seed_contacts(name: str) -> Response:
-    state = services().state
-    with state.named_store(name, write=True) as (account, store, now):
-        load.seed_contacts(store.contacts, account, g.body, now)
-    return Response(status=204)
+@operation("resetAll")
+def reset_all(call: AdminCall) -> ResponseReturnValue:
+    return jsonify({"accounts": actions.reset_all(call.state)})
 
 
-@_route("/accounts/<name>", "getAccount", "GET")
-def get_account(name: str) -> Response:
-    state = services().state
-    with state.db.read() as conn:
-        return jsonify(account_view(conn, state.account(conn, name)))
+@operation("resetAccount")
+def reset_account(call: AdminCall) -> ResponseReturnValue:
+    actions.reset_account(call.state, call.params["name"])
+    return no_content()
 
 
-@_route("/accounts/<name>", "patchAccount", "PATCH")
-def patch_account(name: str) -> Response:
-    state = services().state
-    with state.db.write() as conn:
-        account = patched(state.account(conn, name), g.body)
-        update_account(conn, account)
-        return jsonify(account_view(conn, account))
+@operation("addAuthentication")
+def add_authentication(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.add_authentication(call.state, call.params["name"], call.body)), 201
 
 
-@_route("/accounts/<name>/bounces", "addBounce", "POST")
-def add_bounce(name: str) -> Response:
-    state = services().state
-    with state.named_store(name, write=True) as (account, store, now):
-        load.add_bounce(store.contacts, account, g.body, now)
-    return Response(status=204)
+@operation("removeAuthentication")
+def remove_authentication(call: AdminCall) -> ResponseReturnValue:
+    actions.remove_authentication(call.state, call.params["name"], call.params["label"])
+    return no_content()
 
 
-@_route("/mailings/<encryptedId>/send", "sendMailing", "POST")
-def send_mailing(**_: str) -> Response:
-    state = services().state
-    with state.named_store(g.body["account"], write=True) as (account, store, now):
-        result = mailings.send(
-            store.mailings, store.contacts, account, g.params["encryptedId"], g.body, now
-        )
-    return jsonify(result)
+@operation("rotateSecret")
+def rotate_secret(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.rotate_secret(call.state, call.params["name"], call.params["label"]))
 
 
-@_route("/scenario", "applyScenario", "POST")
-def apply_scenario() -> Response:
-    return jsonify(scenario.apply_scenario(services().state, g.body))
+# ---- test data -------------------------------------------------------------------------------
 
 
-@_route("/clock", "getClock", "GET")
-def get_clock() -> Response:
-    state = services().state
-    with state.db.read() as conn:
-        return jsonify(clock_view(state.clock(conn), state.wall_ms()))
+@operation("exportSnapshot")
+def export_snapshot(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.export_snapshot(call.state, call.params.get("account")))
 
 
-@_route("/clock", "setClock", "PUT")
-def set_clock() -> Response:
-    state = services().state
-    clock = clock_from_request(g.body)
-    state.set_clock(clock)
-    return jsonify(clock_view(clock, state.wall_ms()))
+@operation("loadSnapshot")
+def load_snapshot(call: AdminCall) -> ResponseReturnValue:
+    actions.load_snapshot(call.state, call.body)
+    return no_content()
 
 
-@_route("/clock/advance", "advanceClock", "POST")
-def advance_clock() -> Response:
-    state = services().state
-    clock = state.advance_clock(float(g.body["seconds"]))
-    return jsonify(clock_view(clock, state.wall_ms()))
+@operation("seedContacts")
+def seed_contacts(call: AdminCall) -> ResponseReturnValue:
+    actions.seed_contacts(call.state, call.params["name"], call.body)
+    return no_content()
+
+
+@operation("addBounce")
+def add_bounce(call: AdminCall) -> ResponseReturnValue:
+    actions.add_bounce(call.state, call.params["name"], call.body)
+    return no_content()
+
+
+@operation("sendMailing")
+def send_mailing(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.send_mailing(call.state, call.params["encryptedId"], call.body))
+
+
+@operation("applyScenario")
+def apply_scenario(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.apply_scenario(call.state, call.body))
+
+
+# ---- the clock -------------------------------------------------------------------------------
+
+
+@operation("getClock")
+def get_clock(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.get_clock(call.state))
+
+
+@operation("setClock")
+def set_clock(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.set_clock(call.state, call.body))
+
+
+@operation("advanceClock")
+def advance_clock(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.advance_clock(call.state, float(call.body["seconds"])))
 
 
 # ---- faults ----------------------------------------------------------------------------------
 
 
-@_route("/faults", "listFaults", "GET")
-def list_faults() -> Response:
-    with services().state.db.read() as conn:
-        return jsonify([fault_view(*row) for row in fault_store.all_faults(conn)])
+@operation("listFaults")
+def list_faults(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.list_faults(call.state))
 
 
-@_route("/faults", "addFault", "POST")
-def add_fault() -> tuple[Response, int]:
-    state = services().state
-    with state.db.write() as conn:
-        fault_id = scenario.add_fault(conn, g.body)
-    return jsonify(fault_view(fault_id, g.body, 0, 0)), 201
+@operation("addFault")
+def add_fault(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.add_fault(call.state, call.body)), 201
 
 
-@_route("/faults", "clearFaults", "DELETE")
-def clear_faults() -> Response:
-    with services().state.db.write() as conn:
-        fault_store.clear_faults(conn)
-    return Response(status=204)
+@operation("clearFaults")
+def clear_faults(call: AdminCall) -> ResponseReturnValue:
+    actions.clear_faults(call.state)
+    return no_content()
 
 
-@_route("/faults/<int:id>", "removeFault", "DELETE")
-def remove_fault(id: int) -> Response:
-    with services().state.db.write() as conn:
-        if not fault_store.delete_fault(conn, id):
-            raise SpotlerError.resource_not_found(
-                f"no fault rule {id}: GET /__admin/faults lists the rules"
-            )
-    return Response(status=204)
+@operation("removeFault")
+def remove_fault(call: AdminCall) -> ResponseReturnValue:
+    actions.remove_fault(call.state, call.params["id"])
+    return no_content()
 
 
-# ---- the request journal -----------------------------------------------------------------------
+# ---- verdicts -------------------------------------------------------------------------------
 
 
-@_route("/requests", "listRequests", "GET")
-def list_requests() -> Response:
-    page = PageRequest(after=g.params["after"], size=g.params["pageSize"])
-    with services().state.db.read() as conn:
-        rows = journal.entries(conn, journal_filters(g.params), page.after, page.fetch)
-    result = Page.cut(rows, page)
-    paging: dict[str, Any] = {"after": result.after}
-    if result.has_more:
+@operation("listVerdicts")
+def list_verdicts(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.list_verdicts(call.state, dict(call.params)))
+
+
+@operation("getExposure")
+def get_exposure(call: AdminCall) -> ResponseReturnValue:
+    return jsonify(actions.exposure(call.state, call.params.get("account")))
+
+
+# ---- the request journal ---------------------------------------------------------------------
+
+
+@operation("listRequests")
+def list_requests(call: AdminCall) -> ResponseReturnValue:
+    entries, page = actions.list_requests(call.state, dict(call.params))
+    paging: dict[str, Any] = {"after": page.after}
+    if page.has_more:
         args = request.args.to_dict()
-        args["after"] = str(result.after)
+        args["after"] = str(page.after)
         paging["next"] = f"{request.base_url}?{urlencode(args)}"
-    return jsonify({"paging": paging, "requests": [journal_view(r) for r in result.items]})
+    return jsonify({"paging": paging, "requests": entries})
 
 
-@_route("/requests/count", "countRequests", "GET")
-def count_requests() -> Response:
-    with services().state.db.read() as conn:
-        return jsonify({"count": journal.count(conn, journal_filters(g.params))})
+@operation("countRequests")
+def count_requests(call: AdminCall) -> ResponseReturnValue:
+    return jsonify({"count": actions.count_requests(call.state, dict(call.params))})
 
 
-@_route("/requests", "clearRequests", "DELETE")
-def clear_requests() -> Response:
-    with services().state.db.write() as conn:
-        journal.clear(conn)
-    return Response(status=204)
-
-
-# ---- verdicts ----------------------------------------------------------------------------------
-
-
-@_route("/verdicts", "listVerdicts", "GET")
-def list_verdicts() -> Response:
-    state = services().state
-    with state.db.read() as conn:
-        if g.params.get("account"):
-            state.account(conn, g.params["account"])  # an unknown account is a 404, not []
-        return jsonify([v.to_json() for v in reports.verdicts(conn, g.params)])
-
-
-@_route("/exposure", "getExposure", "GET")
-def get_exposure() -> Response:
-    state = services().state
-    with state.db.read() as conn:
-        if g.params.get("account"):
-            state.account(conn, g.params["account"])
-        return jsonify(reports.exposure(conn, g.params.get("account")))
+@operation("clearRequests")
+def clear_requests(call: AdminCall) -> ResponseReturnValue:
+    actions.clear_requests(call.state)
+    return no_content()

@@ -14,27 +14,14 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from spotler_sim import contracts
-from spotler_sim.admin import reports
+from spotler_sim.admin import actions
 from spotler_sim.admin.access import TOKEN_COOKIE, check_access
-from spotler_sim.admin.views import (
-    account_view,
-    auth_view,
-    clock_view,
-    fault_view,
-    journal_view,
-)
 from spotler_sim.config import ADMIN_PREFIX
-from spotler_sim.domain.clock import clock_from_request
 from spotler_sim.domain.faults import EFFECTS, rule_document
-from spotler_sim.domain.timewindows import iso_utc
+from spotler_sim.domain.paging import PageRequest
 from spotler_sim.errors import SpotlerError
-from spotler_sim.fixtures import scenario
 from spotler_sim.http import validation
 from spotler_sim.http.context import services
-from spotler_sim.store import faults as fault_store
-from spotler_sim.store import journal
-from spotler_sim.store.accounts import all_accounts, authentications
-from spotler_sim.store.unit import AccountStore
 
 dashboard = Blueprint("dashboard", __name__, url_prefix=ADMIN_PREFIX)
 
@@ -84,29 +71,12 @@ def page() -> Response | str:
 
 
 def _render(error: str | None = None, status: int = 200) -> Response:
-    filters = _filters()
     state = services().state
-    with state.db.read() as conn:
-        accounts = []
-        for account in all_accounts(conn):
-            view = account_view(conn, account)
-            view["authentications"] = [auth_view(a) for a in authentications(conn, account)]
-            view["contacts"] = [
-                {
-                    "encryptedId": c.encrypted_id,
-                    "ids": c.ids,
-                    "properties": c.properties,
-                    "created": iso_utc(c.created_ms),
-                    "changed": iso_utc(c.changed_ms),
-                    "anonymized": c.anonymized,
-                }
-                for c in AccountStore(conn, account.id).contacts.recent(CONTACT_ROWS)
-            ]
-            accounts.append(view)
-        clock = clock_view(state.clock(conn), state.wall_ms())
-        faults = [fault_view(*row) for row in fault_store.all_faults(conn)]
-        entries = [journal_view(r) for r in journal.entries(conn, filters, 0, JOURNAL_ROWS)]
-        verdicts = [v.to_json() for v in reports.verdicts(conn, {})]
+    accounts = actions.accounts_with_recent_contacts(state, CONTACT_ROWS)
+    clock = actions.get_clock(state)
+    faults = actions.list_faults(state)
+    entries, _ = actions.journal_page(state, _filters(), PageRequest(0, JOURNAL_ROWS))
+    verdicts = actions.list_verdicts(state, {})
     html = render_template(
         "dashboard/page.html",
         accounts=accounts,
@@ -140,16 +110,13 @@ def _filters() -> dict[str, Any]:
 @dashboard.get("/dashboard/journal")
 def journal_rows() -> str:
     """The journal entries newer than ``newer_than`` that pass the filters, as page rows."""
-    with services().state.db.read() as conn:
-        rows = journal.entries(conn, _filters(), 0, JOURNAL_ROWS)
-    return render_template("dashboard/entries.html", entries=[journal_view(r) for r in rows])
+    entries, _ = actions.journal_page(services().state, _filters(), PageRequest(0, JOURNAL_ROWS))
+    return render_template("dashboard/entries.html", entries=entries)
 
 
 @dashboard.get("/dashboard/faults")
 def fault_rows() -> str:
-    with services().state.db.read() as conn:
-        faults = [fault_view(*row) for row in fault_store.all_faults(conn)]
-    return render_template("dashboard/faults.html", faults=faults)
+    return render_template("dashboard/faults.html", faults=actions.list_faults(services().state))
 
 
 # ---- the forms ------------------------------------------------------------------------------
@@ -192,11 +159,11 @@ def clock_form() -> Response:
         action = request.form.get("action", "")
         if action == "advance":
             body = _checked("advanceClock", {"seconds": _form_value("seconds")})
-            state.advance_clock(float(body["seconds"]))
+            actions.advance_clock(state, float(body["seconds"]))
         elif action == "freeze":
-            state.set_clock(clock_from_request(_checked("setClock", {"frozenAt": _frozen_at()})))
+            actions.set_clock(state, _checked("setClock", {"frozenAt": _frozen_at()}))
         else:
-            state.set_clock(clock_from_request(_checked("setClock", {"mode": "real"})))
+            actions.set_clock(state, _checked("setClock", {"mode": "real"}))
         return _back("clock")
 
     return _form(handle)
@@ -220,10 +187,7 @@ def add_fault_form() -> Response:
             (_form_value("windowFrom"), _form_value("windowTo")),
             **{k: _form_value(k) for k in ("probability", "seed", "first", "after", "description")},
         )
-        state = services().state
-        document = _checked("addFault", rule)
-        with state.db.write() as conn:
-            scenario.add_fault(conn, document)
+        actions.add_fault(services().state, _checked("addFault", rule))
         return _back("faults")
 
     return _form(handle)
@@ -231,13 +195,12 @@ def add_fault_form() -> Response:
 
 @dashboard.post("/dashboard/faults/<int:fault_id>/remove")
 def remove_fault_form(fault_id: int) -> Response:
-    with services().state.db.write() as conn:
-        fault_store.delete_fault(conn, fault_id)  # already gone is fine: the page is stale
+    # already gone is fine: the page was stale
+    actions.remove_fault(services().state, fault_id, missing_ok=True)
     return _back("faults")
 
 
 @dashboard.post("/dashboard/journal/clear")
 def clear_journal_form() -> Response:
-    with services().state.db.write() as conn:
-        journal.clear(conn)
+    actions.clear_requests(services().state)
     return _back("journal")

@@ -15,24 +15,15 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, request
 
 from spotler_sim import contracts
+from spotler_sim.contracts.registry import Registry
 from spotler_sim.domain.paging import Page, PageRequest
 from spotler_sim.http import representation
 from spotler_sim.http.context import Call, admit, client_base_url
 
 Handler = Callable[[Call], Response]
-HANDLERS: dict[str, Handler] = {}
-
-
-def operation(operation_id: str) -> Callable[[Handler], Handler]:
-    """Register a handler for a contract operation."""
-
-    def register(handler: Handler) -> Handler:
-        if operation_id not in contracts.operations():
-            raise KeyError(f"{operation_id} is not an operation of contracts/openapi.yaml")
-        HANDLERS[operation_id] = handler
-        return handler
-
-    return register
+REGISTRY: Registry[Handler] = Registry(contracts.API, "a module of simulator/spotler_sim/api/")
+HANDLERS = REGISTRY.handlers
+operation = REGISTRY.operation
 
 
 def _view(handler: Handler) -> Callable[..., Response]:
@@ -60,17 +51,9 @@ def build_blueprint(name: str) -> Blueprint:
         templists,
     )
 
-    missing = sorted(set(contracts.operations()) - set(HANDLERS))
-    if missing:
-        raise RuntimeError(
-            f"operations of contracts/openapi.yaml without a handler: {', '.join(missing)}; "
-            f"add an @operation handler for each in a module of simulator/spotler_sim/api/"
-        )
     blueprint = Blueprint(name, __name__)
-    for operation_id, op in contracts.operations().items():
-        blueprint.add_url_rule(
-            op.flask_rule, operation_id, _view(HANDLERS[operation_id]), methods=[op.method]
-        )
+    for op, handler in REGISTRY.routes():
+        blueprint.add_url_rule(op.flask_rule, op.operation_id, _view(handler), methods=[op.method])
     blueprint.before_request(admit)
     return blueprint
 
