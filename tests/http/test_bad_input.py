@@ -122,6 +122,16 @@ def test_unknown_path_is_404(sim: Sim) -> None:
         assert_refused(api.get("/no/such/thing"), 404, "RESOURCE_NOT_FOUND")
 
 
+@pytest.mark.parametrize("prefix", ["/integrationservice", "/integrationservice-1.1.0"])
+def test_a_refusal_names_the_path_as_the_client_sent_it(sim: Sim, prefix: str) -> None:
+    """The older base is routed as the current one; the messages still speak of the client's."""
+    with sim.client(prefix=prefix, checked=False) as api:
+        missing = assert_refused(api.get("/no/such/thing"), 404, "RESOURCE_NOT_FOUND")
+        wrong = assert_refused(api.delete("/contact/1001"), 405)
+    assert f"GET {prefix}/no/such/thing:" in missing["message"]
+    assert f"DELETE is not allowed on {prefix}/contact/1001" in wrong["message"]
+
+
 def test_wrong_method_is_405_and_says_which_methods_work(sim: Sim) -> None:
     with sim.client(checked=False) as api:
         response = api.delete("/contact/1001")

@@ -126,10 +126,16 @@ def signed_uri() -> str:
     return f"{request.scheme}://{request.host}{request.environ['spotler.raw_uri']}"
 
 
+def client_path() -> str:
+    """The path as the client sent it: the older ``/integrationservice`` base is routed as
+    ``/integrationservice-1.1.0`` (see ``app.routed_path``), but answers speak of the client's."""
+    path: str = request.environ.get("spotler.client_path", request.path)
+    return path
+
+
 def client_base_url() -> str:
-    """The URL of this request without its query, on the base path the client used (the older
-    ``/integrationservice`` is routed as ``/integrationservice-1.1.0``)."""
-    path = request.environ.get("spotler.client_path", request.path).rstrip("/") or "/"
+    """The URL of this request without its query, on the base path the client used."""
+    path = client_path().rstrip("/") or "/"
     return get_current_url(request.scheme, request.host, request.root_path, path)
 
 

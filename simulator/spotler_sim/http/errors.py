@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from spotler_sim.config import ADMIN_PREFIX
 from spotler_sim.errors import SpotlerError
+from spotler_sim.http.context import client_path
 from spotler_sim.http.representation import render
 
 log = logging.getLogger("simulator")
@@ -39,12 +40,12 @@ def _from_http(exc: HTTPException) -> Response:
         )
     elif status == 404:
         message = (
-            f"no operation at {request.method} {request.path}: check the path against "
+            f"no operation at {request.method} {client_path()}: check the path against "
             f"GET /openapi.json (the base is /integrationservice-1.1.0/)"
         )
     elif status == 405:
         allowed = exc.valid_methods if hasattr(exc, "valid_methods") else None
-        message = f"{request.method} is not allowed on {request.path}"
+        message = f"{request.method} is not allowed on {client_path()}"
         if allowed:
             message += f"; use {', '.join(sorted(allowed))}"
             headers["Allow"] = ", ".join(sorted(allowed))
