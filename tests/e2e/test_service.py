@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from spotler_sim import __version__
-from spotler_sim.cli import _parser
+from spotler_sim.cli import build_parser
 from spotler_sim.lifecycle import running
 from spotler_sim.testing import OAuth1Auth
 from spotler_sim.testing.server import free_port
@@ -95,7 +95,7 @@ def test_environment_variables_configure_serve_and_flags_win(tmp_path: Path) -> 
 
 
 def test_serve_help_names_the_variable_of_every_flag() -> None:
-    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     serve = commands.choices["serve"]
     shown = " ".join(serve.format_help().split())
     flags = [a for a in serve._actions if a.option_strings and a.dest != "help"]
