@@ -23,7 +23,7 @@ from spotler_sim.lifecycle import trusting
 from spotler_sim.testing.admin_client import AdminClient, AdminError
 from spotler_sim.testing.signing import sign
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, emoji=False)  # bodies are printed as sent
 errors = Console(highlight=False, soft_wrap=True, stderr=True)
 DEMO_KEY = ("demo-webshop", "demo-webshop-secret")
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -141,7 +141,7 @@ HINTS = {
 def call(args: argparse.Namespace) -> int:
     url, headers, body = _signed(args)
     if args.print_curl:
-        print(curl_command(args.method, url, headers, body))
+        console.print(curl_command(args.method, url, headers, body), markup=False)
         errors.print("[dim]valid once and for 5 minutes (the nonce and timestamp are signed)[/dim]")
         return 0
     try:
@@ -163,7 +163,7 @@ def call(args: argparse.Namespace) -> int:
         f"[{colour}]{response.status_code} {response.reason_phrase}[/{colour}] "
         f"{args.method.upper()} {url.split('?')[0]}"
     )
-    print(pretty(response))
+    console.print(pretty(response), markup=False)  # rich ends quietly when a pipe closes
     if response.status_code >= 400:
         hint = HINTS.get(response.status_code)
         if hint is None and response.status_code >= 500:
@@ -176,7 +176,7 @@ def call(args: argparse.Namespace) -> int:
 def sign_command(args: argparse.Namespace) -> int:
     key, secret = _credentials(args)
     _, headers = sign(args.method, args.target, key, secret)
-    print(f"Authorization: {headers['Authorization']}")
+    console.print(f"Authorization: {headers['Authorization']}", markup=False)
     return 0
 
 
