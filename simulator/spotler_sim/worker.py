@@ -372,7 +372,9 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         else:
             self.log.warning("Invalid request from %s: %s", (addr or ("",))[0], exc)
         conn = getattr(self.serving, "conn", None)
-        xml = bool(conn is not None and conn.sock is client and _asked_xml(conn.message))
+        # Under TLS gunicorn's own connections arrive, which keep no bytes of the request.
+        message = getattr(conn, "message", b"") if conn is not None and conn.sock is client else b""
+        xml = bool(message) and _asked_xml(message)
         _answer(client, Refusal(error, xml))
 
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
 
+from spotler_sim.testing.server import free_port
 from spotler_sim.testing.signing import sign
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 
@@ -328,3 +333,33 @@ def test_oauth_parameters_sent_twice_are_a_401_saying_so(server: LiveServer) -> 
     assert answer.status_code == 401, answer.text
     assert answer.json()["errorType"] == "NOT_AUTHORIZED"
     assert "one place" in answer.json()["message"]
+
+
+def test_a_malformed_request_over_tls_is_refused_in_spotlers_shape(tmp_path: Path) -> None:
+    """Under TLS gunicorn reads the request itself: its refusals are shaped here too."""
+    port = free_port()
+    pidfile = tmp_path / "tls.pid"
+    serve = [sys.executable, "-m", "spotler_sim.cli"]
+    started = subprocess.run(
+        [*serve, "serve", "--tls", "--tls-dir", str(tmp_path / "tls"), "--detach",
+         "--pidfile", str(pidfile), "--port", str(port), "--db", str(tmp_path / "s.db")],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        context = ssl.create_default_context(cafile=tmp_path / "tls" / "ca.pem")
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as sock,
+        ):
+            sock.sendall(
+                f"GET {API}/contact/1001 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a\x01b\r\n\r\n".encode()
+            )
+            received = b""
+            while data := sock.recv(65536):
+                received += data
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), received[:300]
+        assert json.loads(body)["errorType"] == "INVALID_PARAMS"
+    finally:
+        subprocess.run([*serve, "stop", "--pidfile", str(pidfile)], timeout=60, check=False)
