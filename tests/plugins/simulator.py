@@ -202,7 +202,9 @@ class LiveServer:
 
 @contextmanager
 def serving(log: Path, *options: str) -> Iterator[LiveServer]:
-    with plugin_serving(log, *options) as server:
+    # Two workers start in seconds, but far slower on a machine loaded many times over (start
+    # waits of 20-30 s were met at a load average of 15 on two cores).
+    with plugin_serving(log, *options, start_timeout=120) as server:
         yield LiveServer(server)
 
 
