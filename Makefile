@@ -11,7 +11,7 @@ MUTATE  := $(VENV)/.installed-mutate
 CHROMIUM := /usr/bin/chromium /usr/bin/chromedriver
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format clean bench demo fuzz mutate
+.PHONY: install run test test-server lint format clean bench demo fuzz mutate
 
 install: $(STAMP)
 
@@ -88,6 +88,12 @@ $(WIREMOCK):
 	  echo "Installing the WireMock jar (npm package wiremock) into bench/.cache (once)..."; \
 	  npm install --silent --prefix bench/.cache wiremock; \
 	else echo "No Java or npm here: the throughput table runs without WireMock"; fi
+
+# The in-process API, pipeline and admin suites again, against `spotler-sim serve --workers 2`
+# over real HTTP (moto's server mode): the same tests, one switch (SPOTLER_SIM_SERVER=1 works too).
+test-server: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider --server-mode \
+		tests/api tests/http tests/admin tests/test_sim_fixture.py -q
 
 bench: $(STAMP) /usr/bin/wrk $(WIREMOCK)
 	$(BIN)/python bench/throughput.py

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from spotler_connector.auth import OAuth1Auth
 from tests.plugins.simulator import HOST, Sim
 
 
+@pytest.mark.in_process  # a WSGI transport can pose as a remote caller
 def test_admin_api_answers_only_on_loopback(sim: Sim) -> None:
     remote = httpx.WSGITransport(app=sim.transport.app, remote_addr="192.0.2.10")
     with httpx.Client(transport=remote, base_url=HOST) as outsider:
@@ -16,6 +18,7 @@ def test_admin_api_answers_only_on_loopback(sim: Sim) -> None:
     assert "loopback" in response.json()["message"]
 
 
+@pytest.mark.in_process  # an app of its own, with a token, on the same database
 def test_with_an_admin_token_only_that_token_opens_the_admin_api(sim: Sim) -> None:
     from spotler_sim.app import create_app
     from spotler_sim.config import Config

@@ -9,11 +9,9 @@ import httpx
 import pytest
 
 from spotler_sim import contracts
-from spotler_sim.api import HANDLERS
+from spotler_sim.api import HANDLERS, build_blueprint
 from spotler_sim.domain.audiences import MAX_AUDIENCES, MAX_CONTACTS_PER_CALL
-from spotler_sim.testing.contract_check import check_exchange
-from spotler_sim.testing.signing import OAuth1Auth
-from tests.plugins.simulator import API, HOST, Sim
+from tests.plugins.simulator import Sim
 
 NOW = "2026-11-20T10:00:00Z"
 NOW_ISO = "2026-11-20T10:00:00.000Z"
@@ -42,13 +40,7 @@ def members(sim: Sim, external_id: str, account: str = "demo") -> set[str]:
 
 
 def signed(sim: Sim, key: str, secret: str) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport,
-        base_url=HOST + API,
-        auth=OAuth1Auth(key, secret),
-        event_hooks={"response": [check_exchange]},
-        headers={"Accept": "application/json"},
-    )
+    return sim.signed(key, secret, checked=True)
 
 
 def refused(response: httpx.Response, status: int, error_type: str) -> str:
@@ -59,7 +51,8 @@ def refused(response: httpx.Response, status: int, error_type: str) -> str:
     return message
 
 
-def test_every_audience_operation_has_a_handler(sim: Sim) -> None:
+def test_every_audience_operation_has_a_handler() -> None:
+    build_blueprint("handlers")  # registers every handler, whether or not an app was built
     ops = {
         o.operation_id for o in contracts.operations().values() if o.path.startswith("/audience")
     }

@@ -10,12 +10,12 @@ import pytest
 
 from spotler_connector import errors
 from spotler_connector.api import SpotlerClient
-from tests.plugins.simulator import DEMO_KEYS, HOST, LiveServer, Sim, serving
+from tests.plugins.simulator import DEMO_KEYS, LiveServer, Sim, serving
 
 
 @pytest.fixture
 def api(sim: Sim) -> Iterator[SpotlerClient]:
-    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=sim.transport) as client:
+    with SpotlerClient(sim.base, *DEMO_KEYS["webshop"], transport=sim.transport) as client:
         yield client
 
 
@@ -49,7 +49,7 @@ def test_errors_are_typed_by_family_and_permanent(api, call, family, error_type)
 
 def test_a_wrong_secret_is_an_authentication_failure(sim: Sim) -> None:
     with (
-        SpotlerClient(HOST, "demo-webshop", "wrong", transport=sim.transport) as client,
+        SpotlerClient(sim.base, "demo-webshop", "wrong", transport=sim.transport) as client,
         pytest.raises(errors.AuthenticationFailed) as raised,
     ):
         client.get_contact("1001")

@@ -20,7 +20,7 @@ from spotler_connector.queue import Outbox, RetryPolicy
 from spotler_connector.worker import OPERATIONS, Worker, failure_of
 from tests.plugins.outbox import START as NOW
 from tests.plugins.outbox import clocked
-from tests.plugins.simulator import DEMO_KEYS, HOST, Sim
+from tests.plugins.simulator import DEMO_KEYS, Sim
 
 POLICY = RetryPolicy(ladder=(60, 300), tail=(), max_attempts=3)
 TRIGGER = "dHJpZ2dlci1jYXJ0"  # the demo's abandoned-cart trigger
@@ -54,8 +54,8 @@ def tap(sim: Sim) -> Tap:
 
 
 @pytest.fixture
-def api(tap: Tap) -> Iterator[SpotlerClient]:
-    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=tap) as client:
+def api(sim: Sim, tap: Tap) -> Iterator[SpotlerClient]:
+    with SpotlerClient(sim.base, *DEMO_KEYS["webshop"], transport=tap) as client:
         yield client
 
 

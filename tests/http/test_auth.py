@@ -24,6 +24,7 @@ def test_an_unknown_key_is_auth_not_found(sim: Sim) -> None:
     assert response.json()["errorType"] == "AUTH_NOT_FOUND"
 
 
+@pytest.mark.in_process  # reads the app's log records
 def test_a_wrong_secret_logs_the_servers_base_string_but_never_answers_it(
     sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from spotler_sim.app import create_app
@@ -29,7 +28,7 @@ def make_sim(tmp_path: Path) -> Iterator[Callable[..., Sim]]:
         load_fixture_file(state, DEFAULT_FIXTURE)
         states.append(state)
         app = create_app(Config(db_path=db_path, **options), state)  # type: ignore[arg-type]
-        return Sim(state, httpx.WSGITransport(app=app))
+        return Sim.in_process(state, app)
 
     yield build
     for state in states:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.plugins.simulator import Sim
 
 
+@pytest.mark.in_process  # served, a reset really resets (tests/e2e/test_faults_and_journal.py)
 def test_in_process_servers_say_they_cannot_reset(sim: Sim) -> None:
     with sim.admin() as admin_client:
         created = admin_client.post("/faults", json={"effect": {"type": "reset"}})

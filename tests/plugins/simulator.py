@@ -1,9 +1,16 @@
-"""Simulator fixtures: an in-process app with signed httpx clients, and a live gunicorn server."""
+"""Simulator fixtures: the demo simulator with signed httpx clients, and live gunicorn servers.
+
+``sim`` is an in-process app; with ``--server-mode`` (or ``SPOTLER_SIM_SERVER=1``) the same tests
+talk to ``spotler-sim serve --workers 2`` over HTTP instead, as moto's server mode does. Either
+way one simulator serves the whole session and is put back to the demo fixture before each test.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +24,7 @@ from spotler_sim.config import ADMIN_WRITE_HEADER, DEFAULT_FIXTURE, Config
 from spotler_sim.fixtures.load import load_fixture_file
 from spotler_sim.state import State
 from spotler_sim.store import Database
+from spotler_sim.store.retired import retired_accounts
 from spotler_sim.testing.contract_check import check_exchange as check
 from spotler_sim.testing.server import Server
 from spotler_sim.testing.server import serving as plugin_serving
@@ -37,12 +45,59 @@ JSON = {"Accept": "application/json"}
 ADMIN_CALLER = {ADMIN_WRITE_HEADER: "1"}
 
 
+SERVER_MODE_ENV = "SPOTLER_SIM_SERVER"
+# Seconds a served call may take on a busy machine (a seed of 9,000 contacts); in process no call
+# waits on a socket.
+SERVED_TIMEOUT = 60
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--server-mode",
+        action="store_true",
+        default=os.environ.get(SERVER_MODE_ENV) == "1",
+        help="the sim fixture talks to `spotler-sim serve --workers 2` over HTTP instead of an "
+        f"in-process app (also {SERVER_MODE_ENV}=1); tests marked in_process are left out",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "in_process: needs the in-process app itself; left out with --server-mode"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("server_mode"):
+        return
+    left_out = [item for item in items if item.get_closest_marker("in_process")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("in_process")]
+
+
 @dataclass
 class Sim:
-    """An in-process simulator with the demo fixture and helpers to call it."""
+    """The demo simulator (in process, or served) and helpers to call it.
+
+    ``state`` opens the simulator's own SQLite file, so a test may look at (or break) what is
+    stored in either mode.
+    """
 
     state: State
-    transport: httpx.WSGITransport
+    base: str
+    new_transport: Callable[[], httpx.BaseTransport]
+
+    @classmethod
+    def in_process(cls, state: State, app: Any) -> Sim:
+        """A simulator of one Flask app, called through a WSGI transport."""
+        transport = httpx.WSGITransport(app=app)
+        return cls(state, HOST, lambda: transport)
+
+    @property
+    def transport(self) -> httpx.BaseTransport:
+        """A transport to the simulator (a client closes its transport when it closes)."""
+        return self.new_transport()
 
     def client(
         self, who: str = "webshop", *, prefix: str = API, checked: bool = True
@@ -56,7 +111,8 @@ class Sim:
         """A client signed with any Key, asking for JSON as current connectors do."""
         return httpx.Client(
             transport=self.transport,
-            base_url=HOST + prefix,
+            base_url=self.base + prefix,
+            timeout=SERVED_TIMEOUT,
             auth=OAuth1Auth(key, secret),
             event_hooks={"response": [record, check] if checked else [record]},
             headers=JSON,
@@ -66,14 +122,18 @@ class Sim:
         """No signature, no contract check: for refusals."""
         return httpx.Client(
             transport=self.transport,
-            base_url=HOST,
+            base_url=self.base,
+            timeout=SERVED_TIMEOUT,
             headers=JSON,
             event_hooks={"response": [record]},
         )
 
     def admin(self) -> httpx.Client:
         return httpx.Client(
-            transport=self.transport, base_url=HOST + "/__admin", headers=ADMIN_CALLER
+            transport=self.transport,
+            base_url=self.base + "/__admin",
+            headers=ADMIN_CALLER,
+            timeout=SERVED_TIMEOUT,
         )
 
     def snapshot(self, account: str = "demo") -> dict[str, Any]:
@@ -118,18 +178,21 @@ class Sim:
 
 
 class Pristine:
-    """One app and one database for a whole session, put back to the demo fixture on demand.
+    """One simulator and one database for a whole session, put back to the demo fixture on demand.
 
-    Building the Flask app and loading the demo cost most of an in-process test; both happen once.
-    Everything the simulator keeps (accounts, contacts, clock, fault rules and their counters, the
-    journal, nonces, even the schema) lives in the SQLite file, so copying the pristine pages
-    back over it with SQLite's backup API (a millisecond) is a complete reset.
+    Building the Flask app (or starting a server) and loading the demo cost most of a test; both
+    happen once. Everything the simulator keeps (accounts, contacts, clock, fault rules and their
+    counters, the journal, nonces, even the schema) lives in the SQLite file, so copying the
+    pristine pages back over it with SQLite's backup API (a millisecond) is a complete reset, in
+    this process and in every served worker alike.
     """
 
-    def __init__(self, db_path: str) -> None:
-        self.state = State(Database(db_path))
-        load_fixture_file(self.state, DEFAULT_FIXTURE)
-        self.app = create_app(Config(db_path=db_path), self.state)
+    def __init__(
+        self, state: State, base: str, new_transport: Callable[[], httpx.BaseTransport]
+    ) -> None:
+        self.state = state
+        self.base = base
+        self.new_transport = new_transport
         self._wall_ms = self.state.wall_ms
         self._pages = sqlite3.connect(":memory:")
         self._connection().backup(self._pages)
@@ -138,12 +201,25 @@ class Pristine:
         with self.state.db.read() as conn:
             return conn
 
+    def sim(self) -> Sim:
+        return Sim(self.state, self.base, self.new_transport)
+
     def reset(self) -> None:
         self.state.wall_ms = self._wall_ms  # in case a test swapped the wall clock
-        # A large account reset or deleted leaves a thread sweeping its rows; restored pages
-        # under it would lose rows of whichever account has that id again.
-        assert self.state.sweeper.join(timeout=60), "the retired-rows sweeper did not finish"
+        self._wait_for_the_sweep()
         self._pages.backup(self._connection())
+
+    def _wait_for_the_sweep(self, timeout: float = 60) -> None:
+        """A large account reset or deleted leaves a thread (in whichever process answered)
+        sweeping its rows; pages restored under it would lose the rows of the account that has
+        the retired id again. Once no account awaits the sweep, the sweeper only reads."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.state.db.read() as conn:
+                if not retired_accounts(conn):
+                    return
+            assert time.monotonic() < deadline, "the retired-rows sweep did not finish"
+            time.sleep(0.01)
 
     def dump(self) -> list[str]:
         """Every statement that rebuilds the database as it is now (for proving a reset whole)."""
@@ -158,8 +234,21 @@ class Pristine:
 
 
 @pytest.fixture(scope="session")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pristine]:
-    kept = Pristine(str(tmp_path_factory.mktemp("sim") / "state.db"))
+def pristine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pristine]:
+    folder = tmp_path_factory.mktemp("sim")
+    db_path = str(folder / "state.db")
+    if request.config.getoption("server_mode"):
+        with plugin_serving(folder / "serve.log", "--workers", "2", "--db", db_path) as server:
+            kept = Pristine(State(Database(db_path)), server.base, httpx.HTTPTransport)
+            yield kept
+            kept.close()
+        return
+    state = State(Database(db_path))
+    load_fixture_file(state, DEFAULT_FIXTURE)
+    app = Sim.in_process(state, create_app(Config(db_path=db_path), state))
+    kept = Pristine(state, app.base, app.new_transport)
     yield kept
     kept.close()
 
@@ -168,7 +257,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pristine]:
 def sim(pristine: Pristine) -> Sim:
     """The session's simulator, put back to the demo fixture before the test starts."""
     pristine.reset()
-    return Sim(pristine.state, httpx.WSGITransport(app=pristine.app))
+    return pristine.sim()
 
 
 @dataclass
