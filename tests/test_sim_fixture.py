@@ -13,6 +13,7 @@ FAULT = {
     "after": 1,
 }
 ACCOUNT = {"name": "left-behind", "authentications": [{"label": "shop"}]}
+GONE = {"name": "gone", "authentications": [{"label": "shop"}]}
 # More contacts than one sweep batch: resetting the account leaves a thread sweeping the rest.
 MANY = [{"ids": {"externalCustomerId": f"many-{n}"}, "properties": {}} for n in range(BATCH + 100)]
 CONTACT = {"update": True, "contact": {"externalId": "left-1", "properties": {"city": "Delft"}}}
@@ -27,6 +28,9 @@ def leave_everything_behind(sim: Sim) -> None:
         assert admin.post("/accounts", json=ACCOUNT).status_code == 201
         assert admin.post("/accounts/left-behind/contacts", json=MANY).status_code == 204
         assert admin.post("/accounts/left-behind/reset").status_code == 204
+        assert admin.post("/accounts", json=GONE).status_code == 201
+        assert admin.post("/accounts/gone/contacts", json=MANY).status_code == 204
+        assert admin.delete("/accounts/gone").status_code == 204  # its sweep can be lost
         assert admin.post("/accounts/demo/contacts", json=MANY).status_code == 204
         assert admin.post("/accounts/demo/reset").status_code == 204
         assert admin.patch("/accounts/demo", json={"listShape": "array"}).status_code == 200
