@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
+from tests.waiting import wait_for
 
 CLI = [sys.executable, "-m", "spotler_sim.cli"]
 
@@ -108,27 +109,37 @@ def test_journal_filters_and_table(server: LiveServer) -> None:
 
 
 def test_journal_follow_prints_new_calls(server: LiveServer) -> None:
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     follower = subprocess.Popen(
         [*CLI, "journal", "--follow", "--path", "/contact/follow-me*", "--url", server.base],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )  # fmt: skip
+    assert follower.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(follower.stdout), daemon=True)
+    reader.start()
+
+    def shown() -> list[int]:
+        return sorted(map(int, re.findall(r"/contact/follow-me-(\d+)", "".join(lines))))
+
     try:
-        time.sleep(1.5)  # the first page is printed; then it polls every second
+        wait_for(lambda: lines, "the first page")  # then it polls every second
         with server.client() as api:
             api.get("/contact/follow-me")
-        time.sleep(2.5)
+        wait_for(lambda: "new calls" in "".join(lines), "the first new call")
         with server.signed("demo-webshop", "demo-webshop-secret") as api:
             for n in range(250):  # more between two polls than a page of the journal holds
                 api.get(f"/contact/follow-me-{n}")
-        time.sleep(2.5)
+        wait_for(lambda: len(shown()) >= 250, "the 250 new calls")
     finally:
         follower.send_signal(signal.SIGINT)
-        output, _ = follower.communicate(timeout=10)
+        follower.wait(timeout=10)
+        reader.join(10)
+        follower.stdout.close()
+    output = "".join(lines)
     assert follower.returncode == 0, output
     assert "new calls" in output and "/contact/follow-me" in output
-    shown = re.findall(r"/contact/follow-me-(\d+)", output)
-    assert sorted(map(int, shown)) == list(range(250))  # each once, none missed
+    assert shown() == list(range(250))  # each once, none missed
 
 
 def test_snapshot_export_and_load_round_trip(server: LiveServer, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from spotler_connector.queue import Outbox, RetryPolicy
 from spotler_connector.worker import Worker
 from spotler_sim.testing.admin_client import AdminClient
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
+from tests.waiting import wait_for
 
 KEY, SECRET = DEMO_KEYS["webshop"]
 LOGS: dict[int, Path] = {}
@@ -84,6 +85,10 @@ def assert_synced(live: LiveServer, admin: AdminClient, shop: Webshop, outbox: O
 def test_a_thousand_changes_sync_exactly_through_a_bad_day(flaky: Any, tmp_path: Path) -> None:
     live, admin = flaky
     outbox = Outbox(tmp_path / "shop.db", policy=FAST)
+
+    def refused() -> int:
+        return next(f["fired"] for f in admin.faults() if f["description"] == "planned maintenance")
+
     shop = Webshop(tmp_path / "shop.db", outbox)
     made = busy_day(shop, customers=400, orders=380)
     assert made >= 1000
@@ -98,14 +103,16 @@ def test_a_thousand_changes_sync_exactly_through_a_bad_day(flaky: Any, tmp_path:
     for thread in threads:
         thread.start()
     try:
-        _wait(lambda: outbox.counts()["delivered"] >= 300, "300 deliveries")
+        wait_for(lambda: outbox.counts()["delivered"] >= 300, "300 deliveries")
         admin.advance_clock(600)  # 02:05: maintenance, every call answers 503
-        time.sleep(1.5)
-        during = outbox.counts()["delivered"]
-        time.sleep(0.5)
+        # Once maintenance has refused several calls, what was answered before it is recorded;
+        # while it refuses several more, nothing may be delivered.
+        wait_for(lambda: refused() >= 10, "maintenance to refuse calls")
+        during, seen = outbox.counts()["delivered"], refused()
+        wait_for(lambda: refused() >= seen + 10, "maintenance to refuse more calls")
         assert outbox.counts()["delivered"] == during, "delivered during maintenance"
         admin.advance_clock(1800)  # 02:35: maintenance over
-        _wait(lambda: outbox.counts()["waiting"] == 0, "the outbox to drain", timeout=300)
+        wait_for(lambda: outbox.counts()["waiting"] == 0, "the outbox to drain", timeout=300)
     finally:
         stop.set()
         for thread in threads:
@@ -130,13 +137,15 @@ def test_a_connector_killed_mid_sync_finishes_the_same_after_a_restart(
     admin.add_fault({"description": "slow", "effect": {"type": "latency", "ms": 20}})
 
     first = _connector(live, db)
-    _wait(lambda: outbox.counts()["delivered"] >= 60, "60 deliveries")
+    wait_for(lambda: outbox.counts()["delivered"] >= 60, "60 deliveries")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     assert outbox.counts()["waiting"] > 0, "the run finished before it could be killed"
 
     second = _connector(live, db)
-    _wait(lambda: outbox.counts()["waiting"] == 0, "the restarted connector to drain", timeout=300)
+    wait_for(
+        lambda: outbox.counts()["waiting"] == 0, "the restarted connector to drain", timeout=300
+    )
     second.send_signal(signal.SIGTERM)
     assert second.wait(30) == 0, _output(second)
     assert "stopped" in _output(second)
@@ -153,7 +162,7 @@ def test_sigterm_stops_between_calls_and_hands_back_what_it_claimed(
     with AdminClient(live_server.base) as admin:
         admin.add_fault({"effect": {"type": "latency", "ms": 100}})
     process = _connector(live_server, db, "--batch", "50")
-    _wait(lambda: outbox.counts()["delivered"] >= 5, "5 deliveries")
+    wait_for(lambda: outbox.counts()["delivered"] >= 5, "5 deliveries")
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0, _output(process)
     counts = outbox.counts()
@@ -180,11 +189,3 @@ def _connector(live: LiveServer, db: Path, *extra: str) -> subprocess.Popen[str]
 def _output(process: subprocess.Popen[str]) -> str:
     """What ``spotler-connector run`` printed (its log file is named after its pid)."""
     return LOGS[process.pid].read_text()
-
-
-def _wait(condition: Any, what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.05)

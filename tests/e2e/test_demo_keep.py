@@ -8,19 +8,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from tests.waiting import wait_for
+
 DEADLINE = 300.0  # seconds for the demo's bad day on a busy machine
-
-
-def _wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.2)
 
 
 def _refuses(url: str) -> bool:
@@ -42,10 +36,10 @@ def test_keep_serves_the_overview_and_sigterm_stops_everything(tmp_path: Path) -
             env={**os.environ, "COLUMNS": "300"},
         )
     try:
-        _wait_for(
+        wait_for(
             lambda: "Ctrl-C ends the demo" in out.read_text() or demo.poll() is not None,
-            DEADLINE,
             "the demo to finish its day",
+            timeout=DEADLINE,
         )
         text = out.read_text()
         assert demo.poll() is None, text
@@ -64,5 +58,5 @@ def test_keep_serves_the_overview_and_sigterm_stops_everything(tmp_path: Path) -
         if demo.poll() is None:
             demo.kill()
             demo.wait()
-    _wait_for(lambda: _refuses(simulator.group(1)), 30, "the simulator to stop")
-    _wait_for(lambda: _refuses(overview.group(1)), 30, "the overview to stop")
+    wait_for(lambda: _refuses(simulator.group(1)), "the simulator to stop", timeout=30)
+    wait_for(lambda: _refuses(overview.group(1)), "the overview to stop", timeout=30)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
+from tests.waiting import wait_for
 
 CONTACT = {
     "update": True,
@@ -94,10 +95,10 @@ def test_a_hang_outlasts_the_clients_timeout(server: LiveServer, admin: httpx.Cl
     # The server still holds the call after the client gave up: wait until it is journaled, so
     # that it cannot land in the journal of the next test on this shared server (it did, on a
     # loaded machine).
-    deadline = time.monotonic() + 60
-    while not admin.get("/requests/count", params={"fault": "any"}).json()["count"]:
-        assert time.monotonic() < deadline, "the hung call never reached the journal"
-        time.sleep(0.05)
+    wait_for(
+        lambda: admin.get("/requests/count", params={"fault": "any"}).json()["count"],
+        "the hung call to reach the journal",
+    )
 
 
 def test_a_reset_is_a_transport_error_not_an_answer(
