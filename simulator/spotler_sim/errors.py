@@ -69,6 +69,16 @@ class SpotlerError(Exception):
         )
 
     @classmethod
+    def too_many_requests(cls, retry_after: int, why: str = "") -> SpotlerError:
+        """429, as a rate-limit fault and the account's rate limit answer it."""
+        reason = f" ({why})" if why else ""
+        return cls(
+            429,
+            "INVALID_STATE",
+            f"too many requests{reason}: retry after {retry_after} seconds (Retry-After)",
+        )
+
+    @classmethod
     def resource_not_found(cls, message: str) -> SpotlerError:
         return cls(404, "RESOURCE_NOT_FOUND", message)
 

@@ -28,6 +28,16 @@ def test_a_careful_connector_draws_none(spotler_sim):
     spotler_sim.verdicts.assert_none()
 
 
+def test_a_rate_limit_for_the_test(spotler_sim):
+    spotler_sim.set_rate_limit(1, 60, headers=True)
+    with spotler_sim.client(checked=False) as api:
+        assert api.get("/contact/2").headers["RateLimit-Remaining"] == "0"
+        assert api.get("/contact/3").status_code == 429
+    spotler_sim.set_rate_limit(None)
+    with spotler_sim.client(checked=False) as api:
+        assert api.get("/contact/4").status_code == 404  # not /contact/3: that waits 60 s
+
+
 def test_an_error_verdict_fails_the_test_with_the_option(spotler_sim):
     with spotler_sim.client(checked=False) as api:
         api.post("/contact", json=BAD)
@@ -38,10 +48,10 @@ def test_an_error_verdict_fails_the_test_with_the_option(spotler_sim):
 def test_verdicts_in_a_connector_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_connector=CONNECTOR_TESTS)
     plain = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    plain.assert_outcomes(passed=3)
+    plain.assert_outcomes(passed=4)
     gated = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--spotler-verdicts")
     # the first test drew the same verdict (and checked it): the option fails it too
-    gated.assert_outcomes(passed=1, failed=2)
+    gated.assert_outcomes(passed=2, failed=2)
     gated.stdout.fnmatch_lines(
         [
             "*the calls drew 1 verdict(s):*",

@@ -55,7 +55,7 @@ def test_every_scenario_file_is_valid_and_has_a_test() -> None:
     names = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
     assert names == sorted(
         ["flaky-network", "maintenance-window", "rate-limited", "lost-responses", "late-updates",
-         "dedup-contamination", "dedup-rules"]
+         "dedup-contamination", "dedup-rules", "rate-limited-account"]
     )  # fmt: skip
     for name in names:
         document = yaml.safe_load((SCENARIOS / f"{name}.yaml").read_text())
@@ -93,6 +93,17 @@ def test_rate_limited(server: LiveServer) -> None:
         answers = [client.get("/contact/1001") for _ in range(7)]
     assert [a.status_code for a in answers] == [200] * 5 + [429, 429]
     assert answers[5].headers["Retry-After"] == "30"
+
+
+def test_rate_limited_account(server: LiveServer) -> None:
+    apply(server, "rate-limited-account")
+    with api(server) as client:
+        answers = [client.get("/contact/1001") for _ in range(21)]
+    assert [a.status_code for a in answers] == [200] * 20 + [429]
+    assert [a.headers["RateLimit-Remaining"] for a in answers[:3]] == ["19", "18", "17"]
+    assert 1 <= int(answers[20].headers["Retry-After"]) <= 5
+    with AdminClient(server.base) as admin:
+        assert admin.call("GET", "/accounts/demo")["rateLimit"]["costs"] == {"insertContacts": 5}
 
 
 def test_lost_responses(server: LiveServer) -> None:

@@ -368,6 +368,61 @@ def _exposure_rows(report: dict[str, Any]) -> None:
     )
 
 
+# ---- rate limits ------------------------------------------------------------------------------
+
+
+def _rate_limit_line(account: dict[str, Any]) -> None:
+    limit = account.get("rateLimit")
+    if limit is None:
+        console.print(f"account {account['name']}: no rate limit")
+        return
+    extra = [f"scope {limit['scope']}"]
+    if limit.get("costs"):
+        extra.append("costs " + ", ".join(f"{k}={v}" for k, v in limit["costs"].items()))
+    if limit.get("concurrency"):
+        extra.append(f"at most {limit['concurrency']} at once")
+    if limit.get("headers"):
+        extra.append("RateLimit-* headers")
+    console.print(
+        f"account {account['name']}: {limit['limit']} calls per {limit['windowSeconds']:g} s "
+        f"({'; '.join(extra)})",
+        markup=False,
+    )
+    for usage in account.get("rateLimitUsage", []):
+        console.print(
+            f"  {usage['budget']}: {usage['spent']} of {limit['limit']} spent in the window, "
+            f"{usage['inFlight']} in flight",
+            markup=False,
+        )
+
+
+def rate_limit(args: argparse.Namespace) -> None:
+    admin = _client(args)
+    if args.off:
+        account = admin.patch_account(args.name, {"rateLimit": None})
+    elif args.limit is None:
+        account = admin.call("GET", f"/accounts/{args.name}")
+    else:
+        if args.window is None:
+            raise AdminError("--limit needs --window SECONDS, e.g. --limit 600 --window 60")
+        costs = {}
+        for cost in args.cost or []:
+            name, sep, value = cost.partition("=")
+            if not sep or not value.isdigit():
+                raise AdminError(f"--cost {cost!r} is not OPERATION=N, e.g. insertContacts=10")
+            costs[name] = int(value)
+        limit: dict[str, Any] = {"limit": args.limit, "windowSeconds": args.window}
+        limit.update(
+            {k: v for k, v in (("scope", args.scope), ("concurrency", args.concurrency)) if v}
+        )
+        if costs:
+            limit["costs"] = costs
+        if args.headers:
+            limit["headers"] = True
+        account = admin.patch_account(args.name, {"rateLimit": limit})
+    _show(args, account, _rate_limit_line)
+
+
 # ---- mailings ---------------------------------------------------------------------------------
 
 RATES = (
@@ -534,6 +589,23 @@ def register(commands: Any) -> None:
     )
     vrd.add_argument("--burst-seconds", type=float, help="no-backoff: the span (default 10)")
     vrd.set_defaults(run=_guarded(verdicts))
+
+    rl = commands.add_parser(
+        "rate-limit",
+        parents=[common],
+        help="show, set or remove an account's rate limit (429 with an exact Retry-After)",
+    )
+    rl.add_argument("name", help="the account")
+    rl.add_argument("--limit", type=int, help="calls per window (with --window)")
+    rl.add_argument("--window", type=float, help="the sliding window, in seconds")
+    rl.add_argument("--scope", choices=["account", "authentication"], help="default account")
+    rl.add_argument(
+        "--cost", action="append", help="OPERATION=N: what one call spends (repeatable)"
+    )
+    rl.add_argument("--concurrency", type=int, help="at most this many calls at once")
+    rl.add_argument("--headers", action="store_true", help="RateLimit-* headers on every answer")
+    rl.add_argument("--off", action="store_true", help="remove the account's rate limit")
+    rl.set_defaults(run=_guarded(rate_limit))
 
     exp = commands.add_parser(
         "exposure",

@@ -10,13 +10,23 @@ from spotler_sim.domain.clock import ClockState
 from spotler_sim.domain.model import Account, Authentication
 from spotler_sim.domain.timewindows import iso_utc, parse_instant_ms
 from spotler_sim.fixtures import load
+from spotler_sim.http.context import services
+from spotler_sim.store import ratelimit
 
 
 def account_view(conn: Any, account: Account) -> dict[str, Any]:
     count = conn.execute(
         "SELECT count(*) FROM contacts WHERE account_id = ?", (account.id,)
     ).fetchone()[0]
-    return {**load.account_settings(conn, account), "contactCount": count}
+    view = {**load.account_settings(conn, account), "contactCount": count}
+    if account.rate_limit is not None:
+        state = services().state
+        usage = ratelimit.usage(conn, account.id, state.wall_ms(), account.rate_limit.window_ms)
+        view["rateLimitUsage"] = [
+            {"budget": budget, "spent": spent, "inFlight": flying}
+            for budget, (spent, flying) in sorted(usage.items())
+        ]
+    return view
 
 
 def auth_view(auth: AuthSpec | Authentication) -> dict[str, str]:
@@ -73,5 +83,6 @@ def journal_view(row: dict[str, Any]) -> dict[str, Any]:
         "requestBody": row["request_body"],
         "responseBody": row["response_body"],
         "responseHeaders": json.loads(row["response_headers"] or "{}"),
+        "rateLimit": json.loads(row["rate_limit"] or "null"),
         "baseString": row["base_string"],
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from spotler_sim.domain.model import CALLER_ID, DEFAULT_LICENCE, Account, LagPolicy, PropertyDef
+from spotler_sim.domain.ratelimit import RateLimit, rate_limit_of
 from spotler_sim.errors import SpotlerError
 
 DEFAULT_ID_FIELD = "externalCustomerId"
@@ -32,6 +33,7 @@ class AccountSpec:
     properties: tuple[PropertyDef, ...]
     product_properties: tuple[str, ...] = ()
     licence: str = DEFAULT_LICENCE
+    rate_limit: RateLimit | None = None
 
 
 # What a new Spotler account has before anyone adds a property; used when a definition
@@ -165,6 +167,7 @@ def account_spec(data: dict[str, Any]) -> AccountSpec:
         properties=tuple(properties),
         product_properties=product_properties,
         licence=str(data.get("licence", DEFAULT_LICENCE)),
+        rate_limit=rate_limit_of(data.get("rateLimit")),
     )
 
 
@@ -177,6 +180,8 @@ def patched(account: Account, patch: dict[str, Any]) -> Account:
         changes["list_shape"] = patch["listShape"]
     if "licence" in patch:
         changes["licence"] = patch["licence"]
+    if "rateLimit" in patch:
+        changes["rate_limit"] = rate_limit_of(patch["rateLimit"])
     if "dedupRules" in patch:
         rules = tuple(tuple(rule) for rule in patch["dedupRules"])
         check_dedup_rules(account.name, rules, account.id_fields)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from spotler_sim.domain.ratelimit import RateLimit
+
 # The name a dedup rule uses for "the ID field linked to the calling authentication".
 CALLER_ID = "externalId"
 # The Spotler products an account can hold; audiences need Automation or eCommerce.
@@ -78,6 +80,7 @@ class Account:
     properties: tuple[PropertyDef, ...] = field(default=())
     product_properties: tuple[str, ...] = field(default=())  # custom product property names
     licence: str = DEFAULT_LICENCE  # the Spotler product the account holds
+    rate_limit: RateLimit | None = None
 
     def property(self, name: str) -> PropertyDef | None:
         for prop in self.properties:

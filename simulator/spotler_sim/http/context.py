@@ -32,7 +32,7 @@ from spotler_sim.contracts import Operation
 from spotler_sim.domain.faults import FaultRule
 from spotler_sim.domain.model import Caller
 from spotler_sim.errors import SpotlerError
-from spotler_sim.http import faults, journal, validation
+from spotler_sim.http import faults, journal, ratelimit, validation
 from spotler_sim.http.auth import AuthFailure, SignatureVerifier
 from spotler_sim.state import State
 from spotler_sim.store.accounts import caller_for_key, secret_for, use_nonce
@@ -163,6 +163,7 @@ def admit() -> Response | None:
         raise SpotlerError(401, failure.error_type, failure.message) from None
     assert caller is not None  # check() refuses a key without a caller
     g.call = attempt = replace(attempt, caller=caller)
+    ratelimit.admit(svc.state, caller, op)  # the account's own limit, before any fault rule
     fired = faults.fire(svc.state.db, rules)
     if fired is not None:
         g.call = attempt = replace(attempt, fault=fired.rule)
@@ -193,6 +194,7 @@ def _finish(response: Response) -> Response:
     if call is None:
         return response  # not a call to the API
     response, dropped = faults.shape(call.fault, response)
+    ratelimit.headers(response)
     svc = services()
     journal.record(svc.state, svc.config.journal_limit, call, response, dropped=dropped)
     if dropped:
@@ -208,3 +210,4 @@ def register(app: Flask) -> None:
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_error_handler(faults.DropConnection, _dropped)
+    app.teardown_request(lambda _: ratelimit.leave(services().state))

@@ -93,9 +93,7 @@ def take_effect(fired: Fired) -> None:
             effect.get("message", f"injected fault {rule.id}: the service answered {status}"),
         )
     if kind == "rateLimit":
-        raise SpotlerError(
-            429, "INVALID_STATE", f"too many requests: retry after {retry_after(rule)} seconds"
-        )
+        raise SpotlerError.too_many_requests(retry_after(rule))
     if kind == "latency":
         time.sleep(rule.latency_seconds(fired.number))
     elif kind == "hang":

@@ -12,6 +12,7 @@ from flask import Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from spotler_sim.domain.journal import JournalLimit
+from spotler_sim.http import ratelimit
 from spotler_sim.http.faults import api_path
 from spotler_sim.state import State
 from spotler_sim.store import journal
@@ -67,6 +68,9 @@ def record(
                     "response_body": body.decode("utf-8", "replace"),
                     "base_string": call.base_string,
                     "response_headers": None if dropped else json.dumps(dict(response.headers)),
+                    "rate_limit": json.dumps(rl.to_json())
+                    if (rl := ratelimit.decision())
+                    else None,
                 },
                 limit,
             )

@@ -291,6 +291,7 @@ class _Shape:
     required: set[str] = field(default_factory=set)
     items: list[_Shape] = field(default_factory=list)
     nullable: bool = False
+    keep_null: bool = False  # x-keep-null: null is a value here (it removes a setting)
     hint: str | None = None
     _plans: dict[bool, _Plan] = field(default_factory=dict)
 
@@ -303,7 +304,11 @@ class _Shape:
         return self._plans[refuse]
 
     def _planned(self, refuse: bool) -> _Plan:
-        optional = tuple(n for n in self.properties if n not in self.required)
+        optional = tuple(
+            n
+            for n, shapes in self.properties.items()
+            if n not in self.required and not any(s.keep_null for s in shapes)
+        )
         required = tuple(
             (n, shapes)
             for n, shapes in self.properties.items()
@@ -355,6 +360,7 @@ def _fill(
     kinds = schema.get("type", ())
     shape.nullable |= "null" in ([kinds] if isinstance(kinds, str) else kinds)
     shape.nullable |= None in schema.get("enum", ())
+    shape.keep_null |= bool(schema.get("x-keep-null"))
     shape.hint = shape.hint or schema.get("description")
     for name, sub in schema.get("properties", {}).items():
         shape.properties.setdefault(name, []).append(_shape(sub, resolver, seen))
@@ -371,7 +377,8 @@ def optional_nulls_dropped(
     validator: contracts.Check, document: Any, *, where: str = "body", refuse_required: bool = True
 ) -> Any:
     """``document`` without the properties that its schema (the validator's) declares but does
-    not require and that hold ``null``: null there means absent. A required property that is
+    not require and that hold ``null``: null there means absent (except where the schema marks
+    the property ``x-keep-null``: there null is a value). A required property that is
     null and cannot be is refused naming it (unless ``refuse_required`` is false, for answers)."""
     return _dropped(document, _shape_of(validator.schema["$ref"]), (where,), refuse_required)
 

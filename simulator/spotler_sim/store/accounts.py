@@ -8,13 +8,14 @@ from typing import Any
 
 from spotler_sim.domain.accounts import AccountSpec, AuthSpec
 from spotler_sim.domain.model import Account, Authentication, Caller, LagPolicy, PropertyDef
+from spotler_sim.domain.ratelimit import RateLimit
 from spotler_sim.store.database import Connection
 
 
 def insert_account(conn: sqlite3.Connection, spec: AccountSpec) -> int:
     cursor = conn.execute(
-        "INSERT INTO accounts (name, id_fields, dedup_rules, lag, list_shape, licence) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO accounts (name, id_fields, dedup_rules, lag, list_shape, licence, rate_limit) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             spec.name,
             json.dumps(list(spec.id_fields)),
@@ -22,6 +23,7 @@ def insert_account(conn: sqlite3.Connection, spec: AccountSpec) -> int:
             json.dumps(spec.lag.to_json()),
             spec.list_shape,
             spec.licence,
+            _rate_limit(spec.rate_limit),
         ),
     )
     account_id = int(cursor.lastrowid or 0)
@@ -69,6 +71,7 @@ def _account(conn: sqlite3.Connection, row: sqlite3.Row) -> Account:
         ),
         product_properties=tuple(p["name"] for p in product_props),
         licence=row["licence"],
+        rate_limit=RateLimit.from_json(json.loads(row["rate_limit"] or "null")),
     )
 
 
@@ -131,16 +134,26 @@ def all_accounts(conn: sqlite3.Connection) -> list[Account]:
 
 
 def update_account(conn: sqlite3.Connection, account: Account) -> None:
+    """Store an account's settings; a changed rate limit starts with its budget whole."""
+    (old,) = conn.execute("SELECT rate_limit FROM accounts WHERE id = ?", (account.id,)).fetchone()
+    if old != _rate_limit(account.rate_limit):
+        conn.execute("DELETE FROM rate_calls WHERE account_id = ?", (account.id,))
     conn.execute(
-        "UPDATE accounts SET dedup_rules = ?, lag = ?, list_shape = ?, licence = ? WHERE id = ?",
+        "UPDATE accounts SET dedup_rules = ?, lag = ?, list_shape = ?, licence = ?, "
+        "rate_limit = ? WHERE id = ?",
         (
             json.dumps([list(r) for r in account.dedup_rules]),
             json.dumps(account.lag.to_json()),
             account.list_shape,
             account.licence,
+            _rate_limit(account.rate_limit),
             account.id,
         ),
     )
+
+
+def _rate_limit(limit: RateLimit | None) -> str | None:
+    return json.dumps(limit.to_json()) if limit is not None else None
 
 
 def use_nonce(

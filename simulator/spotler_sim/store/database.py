@@ -24,6 +24,8 @@ ADDED_COLUMNS = (
     ("accounts", "retired", "INTEGER NOT NULL DEFAULT 0"),
     ("accounts", "position", "INTEGER"),
     ("journal", "response_headers", "TEXT"),
+    ("accounts", "rate_limit", "TEXT"),
+    ("journal", "rate_limit", "TEXT"),
 )
 
 

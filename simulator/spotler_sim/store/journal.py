@@ -10,7 +10,7 @@ from spotler_sim.domain.journal import JournalLimit
 COLUMNS = (
     "wall_ms", "sim_ms", "method", "path", "query", "operation", "status", "error_type",
     "account", "key", "label", "fault_id", "fault_effect", "duration_ms", "request_headers",
-    "request_body", "response_body", "base_string", "response_headers",
+    "request_body", "response_body", "base_string", "response_headers", "rate_limit",
 )  # fmt: skip
 
 
@@ -26,7 +26,7 @@ def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit)
     """Journal one call, then prune the oldest calls beyond the limit (never this one)."""
     values = dict(entry)
     size = 0
-    for name in (*TEXTS, "request_headers", "response_headers"):
+    for name in (*TEXTS, "request_headers", "response_headers", "rate_limit"):
         if isinstance(text := values.get(name), str):
             values[name] = limit.clipped(text) if name in TEXTS else text
             size += len(values[name].encode("utf-8", "replace"))

@@ -30,7 +30,7 @@ ACCOUNT_TABLES = (
     "audiences", "temporary_list_members", "temporary_lists", "form_results", "form_fields",
     "forms", "automation_entries", "automations", "campaign_subscriptions", "campaign_mailings",
     "campaign_triggers", "campaigns", "conversions", "orders", "product_terms", "products",
-    "pending_changes", "bounces", "contact_ids",
+    "pending_changes", "bounces", "contact_ids", "rate_calls", "rate_inflight",
 )  # fmt: skip
 _MOVED = ("authentications", "property_defs", "product_property_defs")
 
@@ -49,8 +49,9 @@ def retire(conn: sqlite3.Connection, account_id: int, *, keep: bool) -> int | No
             conn.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
         return None
     cursor = conn.execute(
-        "INSERT INTO accounts (name, id_fields, dedup_rules, lag, list_shape, licence, position) "
-        "SELECT ?, id_fields, dedup_rules, lag, list_shape, licence, position FROM accounts "
+        "INSERT INTO accounts (name, id_fields, dedup_rules, lag, list_shape, licence, position, "
+        "rate_limit) SELECT ?, id_fields, dedup_rules, lag, list_shape, licence, position, "
+        "rate_limit FROM accounts "
         "WHERE id = ?",
         (name, account_id),
     )

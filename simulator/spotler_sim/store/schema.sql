@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     list_shape  TEXT NOT NULL DEFAULT 'paged', -- paged | array (updates/bounces lists)
     licence     TEXT NOT NULL DEFAULT 'eCommerce', -- Email | Automation | eCommerce
     retired     INTEGER NOT NULL DEFAULT 0,   -- reset or deleted: its rows await the sweep
-    position    INTEGER                       -- place in the list (NULL: by id)
+    position    INTEGER,                      -- place in the list (NULL: by id)
+    rate_limit  TEXT                          -- JSON rate limit (domain/ratelimit), NULL: none
 );
 
 CREATE TABLE IF NOT EXISTS authentications (
@@ -117,6 +118,23 @@ CREATE TABLE IF NOT EXISTS faults (
     fired     INTEGER NOT NULL DEFAULT 0
 );
 
+-- Rate limits (accounts.rate_limit): the calls that passed within the window, per account and
+-- budget (the account, or one authentication), and the calls in flight (the concurrency cap).
+CREATE TABLE IF NOT EXISTS rate_calls (
+    account_id INTEGER NOT NULL,
+    bucket     TEXT    NOT NULL,              -- account | authentication:<label>
+    at_ms      INTEGER NOT NULL,              -- wall clock
+    cost       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_calls_window ON rate_calls (account_id, bucket, at_ms);
+CREATE TABLE IF NOT EXISTS rate_inflight (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    bucket     TEXT    NOT NULL,
+    started_ms INTEGER NOT NULL               -- wall clock; a row a killed worker left expires
+);
+CREATE INDEX IF NOT EXISTS rate_inflight_bucket ON rate_inflight (account_id, bucket, started_ms);
+
 -- The request journal: every call to the Spotler API, newest last.
 CREATE TABLE IF NOT EXISTS journal (
     id              INTEGER PRIMARY KEY,
@@ -139,7 +157,8 @@ CREATE TABLE IF NOT EXISTS journal (
     response_body   TEXT    NOT NULL,
     base_string     TEXT,
     size            INTEGER NOT NULL DEFAULT 0, -- bytes of its texts, for the cap on bytes
-    response_headers TEXT                 -- JSON object: Retry-After and the like
+    response_headers TEXT,                -- JSON object: Retry-After and the like
+    rate_limit      TEXT                  -- JSON: the rate limiter's decision on the call
 );
 CREATE INDEX IF NOT EXISTS journal_account ON journal (account, id);
 CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);

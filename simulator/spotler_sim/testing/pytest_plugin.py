@@ -273,6 +273,13 @@ class SpotlerSim:
         lag = {"mode": "fixed", "seconds": seconds} if seconds else {"mode": "none"}
         self.admin.patch_account(self.account, {"visibilityLag": lag})
 
+    def set_rate_limit(self, limit: int | None, window_seconds: float = 60, **options: Any) -> None:
+        """At most ``limit`` calls in any ``window_seconds``; ``None`` removes the limit.
+        Options: scope ("account" or "authentication"), costs ({operationId: n}),
+        concurrency, headers (as admin.yaml's ``RateLimit`` has them)."""
+        rate = {"limit": limit, "windowSeconds": window_seconds, **options} if limit else None
+        self.admin.patch_account(self.account, {"rateLimit": rate})
+
     def snapshot(self) -> dict[str, Any]:
         """This account as a fixture document: settings, keys, contacts, bounces."""
         [account] = self.admin.snapshot(self.account)["accounts"]
