@@ -7,6 +7,7 @@ to the real simulator app.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,70 @@ def test_run_keeps_draining_and_ticking_until_stopped(outbox: Outbox, api: Spotl
     result = worker.run(idle=0.01, on_tick=on_tick)
     assert ticks == [1, 1] and result.delivered == 1
     assert Worker(outbox, api, stop=worker.stop).run(idle=60) == Worker(outbox, api).progress
+
+
+class Pauses(threading.Event):
+    """A stop event that records how long the worker pauses, and stops it at the first pause."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        self.set()
+        return True
+
+
+def test_with_nothing_due_a_worker_looks_again_after_a_second(
+    outbox: Outbox, api: SpotlerClient
+) -> None:
+    pauses = Pauses()
+    Worker(outbox, api, stop=pauses).run()
+    assert pauses.waits == [1.0]
+
+
+def test_every_outcome_is_counted_not_just_noted(
+    sim: Sim, outbox: Outbox, api: SpotlerClient, clock: list[float]
+) -> None:
+    with sim.admin() as admin:
+        admin.post("/faults", json={"effect": {"type": "status", "status": 503}, "first": 2})
+    worker = Worker(outbox, api, lease_seconds=30)
+    for key in ("1001", "1002"):
+        outbox.enqueue("contact", key, "contact.upsert", {"properties": {}})
+    worker.run_once()
+    assert worker.progress.retrying == 2
+    clock[0] += 60
+    stale = outbox.claim(2, lease_seconds=30)
+    clock[0] += 30
+    assert len(outbox.claim(2, lease_seconds=30)) == 2  # taken over: both leases ran out
+    for call in stale:
+        worker.send(call)  # delivered, but under a lease that is no longer theirs
+    assert worker.progress.lost_leases == 2 and worker.progress.delivered == 0
+
+
+def test_a_worker_claims_its_batch_under_its_own_lease(
+    outbox: Outbox, api: SpotlerClient, clock: list[float]
+) -> None:
+    for key in ("1001", "1002", "1003"):
+        outbox.enqueue("contact", key, "contact.upsert", {"properties": {}})
+    worker = Worker(outbox, api, lease_seconds=30, batch=2)
+    seen: list[tuple[int, int]] = []
+
+    def look_while_sending(call: Any) -> None:
+        # what another worker can claim meanwhile: the key outside the batch, and none of the
+        # batch until its lease of 30 s has run out
+        others = outbox.claim(10, lease_seconds=1)
+        for other in others:
+            outbox.release(other)
+        clock[0] += 30
+        expired = outbox.claim(10, lease_seconds=1)
+        for other in expired:
+            outbox.release(other)
+        clock[0] -= 30
+        seen.append((len(others), len(expired)))
+        worker.stop.set()
+
+    worker.send = look_while_sending  # type: ignore[method-assign]
+    worker.run_once()
+    assert seen == [(1, 3)]
