@@ -349,3 +349,13 @@ def test_the_overview_lists_500_calls_unless_asked_and_retry_all_takes_every_fai
     assert len(outbox.calls(limit=501)) == 501
     assert outbox.retry_all_failed() == (501, [])
     assert outbox.counts()["pending"] == 501
+
+
+def test_the_outbox_jitters_with_its_own_generator(tmp_path: Path) -> None:
+    policy = RetryPolicy(ladder=(100,), tail=(), jitter=0.5)
+    outbox = Outbox(tmp_path / "j.db", policy=policy, clock=lambda: NOW, rng=random.Random(11))
+    call_id = outbox.enqueue("contact", "A", "contact.upsert", {})
+    [call] = outbox.claim(1)
+    outbox.failed_attempt(call, TRANSIENT)
+    expected = 100 * (1 + random.Random(11).uniform(-0.5, 0.5))
+    assert must(outbox, call_id).next_attempt_at == NOW + expected
