@@ -11,6 +11,7 @@ The work tree is never touched.
     make mutate                          # every module, 2 mutants at a time
     make mutate MODULES=dedup,lag        # some of them (their file stems)
     make mutate MUTATE_JOBS=1            # gentler on a busy machine
+    make mutate MUTATE_STAGE=build/m2    # another staging folder, beside a run in progress
 
 It prints the score per module and every surviving mutant as a diff. A survivor named in
 docs/mutation-survivors.md is marked explained (an equivalent mutant, with the reason there);
@@ -32,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGE = ROOT / "build" / "mutate"
+STAGE = Path(os.environ.get("MUTATE_STAGE") or ROOT / "build" / "mutate").resolve()
 TRIAGE = ROOT / "docs" / "mutation-survivors.md"
 THRESHOLD = 90.0
 
@@ -148,7 +149,7 @@ def main() -> int:
         sys.exit(f"MODULES={args.modules!r} names none of the modules: use some of {names}")
     console = Console()
     stage(modules)
-    console.print(f"mutating {len(modules)} module(s) in {STAGE.relative_to(ROOT)}")
+    console.print(f"mutating {len(modules)} module(s) in {STAGE}")
     mutmut = [sys.executable, "-m", "mutmut"]
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutate"}  # the same examples for every mutant
     run = subprocess.run(
