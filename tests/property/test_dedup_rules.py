@@ -228,6 +228,12 @@ RULE_ORDER = Setup(
 )
 
 
+# A rule needing a value the call lacks is passed over, and the next rules are still tried: a
+# call without an address reaches its contact by the ID rule after the e-mail rule.
+SKIPPED_RULE = Setup(
+    TWO_SYSTEMS, TWO_SYSTEMS, (("email",), (CALLER_ID,)), ((None, (("shopId", "1"),)),)
+)
+
 scenarios = setups().flatmap(lambda setup: st.tuples(st.just(setup), calls(setup)))
 
 
@@ -238,6 +244,7 @@ scenarios = setups().flatmap(lambda setup: st.tuples(st.just(setup), calls(setup
 @example((FIRST_CONTACT, [Upsert(0, "3", "a@x.nl")]))
 @example((RULE_ORDER, [Upsert(0, "1", "a@x.nl")]))
 @example((RULE_ORDER, [Upsert(1, "1", "b@x.nl", update=False)]))
+@example((SKIPPED_RULE, [Upsert(0, "1", None)]))
 def test_upserts_follow_the_documented_rules(scenario: tuple[Setup, list[Upsert]]) -> None:
     run(*scenario)
 
