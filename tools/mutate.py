@@ -147,7 +147,7 @@ def main() -> int:
     if not modules:
         names = ", ".join(Path(m).stem for m in MODULES)
         sys.exit(f"MODULES={args.modules!r} names none of the modules: use some of {names}")
-    console = Console()
+    console = Console(width=max(100, Console().width))
     stage(modules)
     console.print(f"mutating {len(modules)} module(s) in {STAGE}")
     mutmut = [sys.executable, "-m", "mutmut"]
