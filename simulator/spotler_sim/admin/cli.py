@@ -579,10 +579,10 @@ def register(commands: Any) -> None:
         parents=[common],
         help="what the connectors did wrong and what to do instead (exit 1 on any error)",
     )
-    vrd.add_argument("--account")
+    vrd.add_argument("--account", help="only verdicts on this account's calls")
     vrd.add_argument("--label", help="an authentication label")
-    vrd.add_argument("--rule", choices=RULES)
-    vrd.add_argument("--severity", choices=SEVERITIES)
+    vrd.add_argument("--rule", choices=RULES, help="only this rule's verdicts")
+    vrd.add_argument("--severity", choices=SEVERITIES, help="only verdicts of this severity")
     vrd.add_argument("--since", help="only verdicts on calls from this instant on (ISO 8601)")
     vrd.add_argument(
         "--burst-attempts", type=int, help="no-backoff: retries allowed within --burst-seconds"
