@@ -79,7 +79,7 @@ class Sandbox:
 
 
 @contextmanager
-def simulator(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Sandbox]:
+def simulator(log: Path, *options: str, start_timeout: float = 120) -> Iterator[Sandbox]:
     """``spotler-sim serve`` on a free loopback port with ``options``, stopped on exit (also
     when the demo is interrupted, or terminated: the demo turns SIGTERM into an exit)."""
     port = _free_port()
@@ -97,7 +97,7 @@ def simulator(log: Path, *options: str, start_timeout: float = 30) -> Iterator[S
 
 
 @contextmanager
-def overview(outbox: Path, log: Path, *, start_timeout: float = 30) -> Iterator[str]:
+def overview(outbox: Path, log: Path, *, start_timeout: float = 120) -> Iterator[str]:
     """``spotler-connector overview`` of ``outbox`` on a free loopback port, stopped on exit;
     yields its URL."""
     port = _free_port()

@@ -42,6 +42,10 @@ class OverviewServer(BaseApplication):  # type: ignore[misc]
             "loglevel": "warning",
             "proc_name": "spotler-connector-overview",
         }
+        # gunicorn 24+ opens a control socket at one fixed path per user, which every running
+        # instance (tests start many at once) fights over; nothing here uses it.
+        if "control_socket_disable" in self.cfg.settings:
+            settings["control_socket_disable"] = True
         for key, value in settings.items():
             self.cfg.set(key, value)
 

@@ -54,6 +54,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         }
         if self.config.tls_cert:  # HTTPS on the same port: serve --tls or --tls-cert/--tls-key
             settings.update(certfile=self.config.tls_cert, keyfile=self.config.tls_key)
+        # gunicorn 24+ opens a control socket at one fixed path per user, which every running
+        # instance (tests start many at once) fights over; nothing here uses it.
+        if "control_socket_disable" in self.cfg.settings:
+            settings["control_socket_disable"] = True
         for key, value in settings.items():
             self.cfg.set(key, value)
 

@@ -48,7 +48,7 @@ class Server:
 
 @contextmanager
 def running(
-    command: list[str], ready_url: str, log: Path, *, start_timeout: float = 30
+    command: list[str], ready_url: str, log: Path, *, start_timeout: float = 120
 ) -> Iterator[subprocess.Popen[str]]:
     """Start ``command`` (output to ``log``), wait until ``ready_url`` answers 200, and stop it
     on exit."""
@@ -81,7 +81,7 @@ def running(
 
 
 @contextmanager
-def serving(log: Path, *options: str, start_timeout: float = 30) -> Iterator[Server]:
+def serving(log: Path, *options: str, start_timeout: float = 120) -> Iterator[Server]:
     """Start ``spotler-sim serve`` on a free port with ``options``; stop it on exit."""
     port = free_port()
     command = [sys.executable, "-m", "spotler_sim.cli", "serve", "--port", str(port), *options]
