@@ -27,6 +27,9 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+KEEPALIVE_SECONDS = 75  # as nginx's default
+
+
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn with threaded workers; each worker builds the app after the fork."""
 
@@ -42,6 +45,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "worker_class": BufferingWorker,
             "threads": self.config.threads,
             "timeout": 120,
+            # An idle kept-alive connection stays open this long. gunicorn's 2 s closed it just
+            # as a client that had waited a short Retry-After sent its next call on it (a reset
+            # the client cannot tell from a fault); idle connections cost no thread here.
+            "keepalive": KEEPALIVE_SECONDS,
             "graceful_timeout": 5,
             "loglevel": self.config.log_level,
             "accesslog": "-" if self.config.log_level == "debug" else None,
