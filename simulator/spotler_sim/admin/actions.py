@@ -28,7 +28,7 @@ from spotler_sim.domain.clock import clock_from_request
 from spotler_sim.domain.paging import Page, PageRequest
 from spotler_sim.domain.timewindows import iso_utc
 from spotler_sim.errors import SpotlerError
-from spotler_sim.fixtures import load, scenario, snapshot
+from spotler_sim.fixtures import load, scenario, seeding, snapshot
 from spotler_sim.state import State
 from spotler_sim.store import accounts as account_store
 from spotler_sim.store import faults as fault_store
@@ -170,7 +170,7 @@ def load_snapshot(state: State, document: Document) -> None:
 
 def seed_contacts(state: State, name: str, seeds: list[Document]) -> None:
     with state.named_store(name, write=True) as (account, store, now):
-        load.seed_contacts(store.contacts, account, seeds, now)
+        seeding.seed_contacts(store.contacts, account, seeds, now)
 
 
 def add_bounce(state: State, name: str, bounce: Document) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from spotler_sim.domain.ratelimit import RateLimit
@@ -83,10 +84,11 @@ class Account:
     rate_limit: RateLimit | None = None
 
     def property(self, name: str) -> PropertyDef | None:
-        for prop in self.properties:
-            if prop.name == name:
-                return prop
-        return None
+        return self._properties_by_name.get(name)
+
+    @cached_property
+    def _properties_by_name(self) -> dict[str, PropertyDef]:
+        return {prop.name: prop for prop in reversed(self.properties)}  # the first of a name wins
 
 
 @dataclass(frozen=True)

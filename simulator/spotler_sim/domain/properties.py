@@ -7,6 +7,7 @@ account defines, merging set options by bit, and one canonical stored form per t
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from spotler_sim import contracts
@@ -18,10 +19,15 @@ def _schema_name(prop_type: str) -> str:
     return "PropertyValue" + prop_type[0].upper() + prop_type[1:]
 
 
+@cache
+def _validator(prop_type: str) -> contracts.Check:
+    return contracts.schema_validator(_schema_name(prop_type))
+
+
 def check_value(prop: PropertyDef, value: Any) -> None:
     """Raise INVALID_PROPERTY when ``value`` does not fit the property's type."""
-    name = _schema_name(prop.type)
-    if not contracts.schema_validator(name).is_valid(value):
+    if not _validator(prop.type).is_valid(value):
+        name = _schema_name(prop.type)
         hint = contracts.schema(name).get("description", "see GET /contact/properties/list")
         raise SpotlerError.invalid_property(
             f"Property {prop.name!r} (type {prop.type}) has an invalid value {value!r}: {hint}"

@@ -15,6 +15,15 @@ from spotler_sim.domain.timewindows import Window
 _COLUMNS = "id, encrypted_id, created_ms, changed_ms, listed_ms, properties, channels, test_group, anonymized"
 
 
+_canonical_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sort_keys=True)
+
+
+def _encoded(contact: StoredContact) -> tuple[str, str | None]:
+    """A contact's properties and channels as their columns hold them."""
+    channels = json.dumps(contact.channels) if contact.channels is not None else None
+    return _canonical_json(contact.properties), channels
+
+
 def encrypted_id(account_id: int, contact_id: int) -> str:
     """A stable opaque id, the same for the same account and contact in every run."""
     return hashlib.sha256(f"spotler-sim:{account_id}:{contact_id}".encode()).hexdigest()[:24]
@@ -161,6 +170,64 @@ class SqliteContacts:
         self.conn.execute("UPDATE contacts SET encrypted_id = ? WHERE id = ?", (enc, contact_id))
         return StoredContact(id=contact_id, encrypted_id=enc, created_ms=now_ms, changed_ms=now_ms)
 
+    def first_free_id(self) -> int:
+        """The id SQLite would give the next contact: one past the largest of any account."""
+        (last,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM contacts").fetchone()
+        return int(last) + 1
+
+    def is_empty(self) -> bool:
+        found = self.conn.execute(
+            "SELECT 1 FROM contacts WHERE account_id = ? LIMIT 1", (self.account_id,)
+        ).fetchone()
+        return found is None
+
+    def taken_encrypted_ids(self, values: list[str]) -> set[str]:
+        """Those of these encryptedIds a contact of the account has already."""
+        taken: set[str] = set()
+        for start in range(0, len(values), 500):  # below SQLite's limit of bound values
+            chunk = values[start : start + 500]
+            taken.update(
+                str(row[0])
+                for row in self.conn.execute(
+                    "SELECT encrypted_id FROM contacts WHERE account_id = ? AND encrypted_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    (self.account_id, *chunk),
+                )
+            )
+        return taken
+
+    def insert_all(self, contacts: list[tuple[StoredContact, str | None]]) -> None:
+        """Write new contacts whole, each with its id, ID values and e-mail key (a fixture's or a
+        seed's, every one checked already): one statement per table for all of them."""
+        self.conn.executemany(
+            "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, channels, "
+            "test_group, anonymized, created_ms, changed_ms, listed_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    contact.id,
+                    self.account_id,
+                    contact.encrypted_id,
+                    email_key,
+                    *_encoded(contact),
+                    int(contact.test_group),
+                    int(contact.anonymized),
+                    contact.created_ms,
+                    contact.changed_ms,
+                    contact.listed_ms,
+                )
+                for contact, email_key in contacts
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO contact_ids (account_id, field, value, contact_id) VALUES (?, ?, ?, ?)",
+            [
+                (self.account_id, field, value, contact.id)
+                for contact, _ in contacts
+                for field, value in contact.ids.items()
+            ],
+        )
+
     def every(self) -> list[StoredContact]:
         """Every contact of the account, oldest first (for snapshots)."""
         rows = self.conn.execute(
@@ -206,8 +273,7 @@ class SqliteContacts:
             "anonymized = ? WHERE id = ? AND account_id = ?",
             (
                 email_key,
-                json.dumps(contact.properties, sort_keys=True),
-                json.dumps(contact.channels) if contact.channels is not None else None,
+                *_encoded(contact),
                 int(contact.test_group),
                 int(contact.anonymized),
                 contact.id,

@@ -95,3 +95,19 @@ class Database:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+@contextmanager
+def roomy_cache(conn: sqlite3.Connection, mib: int = 256) -> Iterator[None]:
+    """A page cache of up to ``mib`` MiB for one bulk write, then the connection's own again.
+
+    A million contacts put a million random keys into the encryptedId index; with SQLite's
+    default 2 MiB the pages they land on are read back from the file again and again (35 s of
+    inserts against 16 s). SQLite takes the memory as pages are touched and frees it when the
+    size goes back down."""
+    (before,) = conn.execute("PRAGMA cache_size").fetchone()
+    conn.execute(f"PRAGMA cache_size = {-mib * 1024}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
