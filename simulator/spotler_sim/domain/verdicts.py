@@ -454,7 +454,7 @@ def poll_inside_lag(calls: Sequence[Entry], settings: Settings) -> list[Verdict]
     for entry in calls:
         if entry.operation not in POLLS or not entry.succeeded:
             continue
-        params = dict(parse_qsl(entry.query, True))
+        params = dict(parse_qsl(entry.query))  # a blank parameter reads as a missing one
         try:
             to_ms = parse_instant_ms(params.get("toDate", ""), name="toDate", end_of_day=True)
         except SpotlerError:
