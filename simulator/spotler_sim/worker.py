@@ -246,10 +246,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         self.config: Config = self.app.config
         self.reading: set[BufferedConn] = set()
         self.serving = threading.local()
-
-    @property
-    def buffering(self) -> bool:
-        return not self.cfg.is_ssl
+        self.buffering = not self.cfg.is_ssl  # read once: gunicorn's setting is a lookup
 
     # -- the front: runs on the worker's main thread and never blocks --------------------------
 

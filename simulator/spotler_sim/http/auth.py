@@ -26,6 +26,7 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from oauthlib.oauth1.rfc5849 import SIGNATURE_HMAC_SHA1, signature, utils
@@ -85,7 +86,7 @@ class SignedRequest:
     def base_string(self) -> str:
         """The server's own signature base string (RFC 5849 section 3.4.1)."""
         try:
-            uri = signature.base_string_uri(self.uri)
+            uri = _base_string_uri(self.uri.partition("?")[0])
         except ValueError:
             raise _refused(
                 "the URL you called cannot be signed (its host or port is not valid): call the "
@@ -98,6 +99,12 @@ class SignedRequest:
             uri,
             signature.normalize_parameters(list(self.params)),  # type: ignore[arg-type]
         )
+
+
+@lru_cache(maxsize=1024)  # the query (nonce, timestamp) is not part of it: paths repeat
+def _base_string_uri(uri: str) -> str:
+    """The base string URI of ``uri`` without its query (RFC 5849 section 3.4.1.2)."""
+    return signature.base_string_uri(uri)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ only names of loopback, the address the simulator is bound to, and the names giv
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import request
@@ -31,6 +32,7 @@ def is_loopback(name: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=256)  # clients send one Host on every call: decide it once
 def serves(config: Config, host_header: str) -> bool:
     """Whether a request with this ``Host`` is answered."""
     name = urlsplit(f"//{host_header}").hostname or ""

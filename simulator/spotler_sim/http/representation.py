@@ -15,7 +15,7 @@ clients generated from it refuse a null string.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -31,6 +31,7 @@ XML = "application/xml"
 JSON = "application/json"
 
 
+@lru_cache(maxsize=256)  # a client sends the same header on every call: read it once
 def prefers_xml(accept: str | None) -> bool:
     """Whether a client sending this ``Accept`` header gets XML (it did not prefer JSON)."""
     return parse_accept_header(accept, MIMEAccept).best_match([XML, JSON]) != JSON
