@@ -30,6 +30,7 @@ from spotler_sim.domain.clock import ClockState
 from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
+from tests.client.request_budget import RequestBudget
 from tests.plugins.hypothesis_profiles import scaled
 from tests.plugins.simulator import HOST
 from tests.property.harness import account_document
@@ -63,7 +64,9 @@ def play(run: Run) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
             now[0] = ms
             state.set_clock(ClockState("frozen", 0, ms))
 
-        api = SpotlerClient(HOST, "w", "w", transport=httpx.WSGITransport(app=app))
+        api = SpotlerClient(
+            HOST, "w", "w", transport=RequestBudget(httpx.WSGITransport(app=app), limit=5000)
+        )
         handed: list[tuple[str, int]] = []
         calls = [0]
 

@@ -13,6 +13,7 @@ import pytest
 
 from spotler_connector.api import SpotlerClient
 from spotler_connector.poller import SAFE_MARGIN, Poller, PollResult, change_key
+from tests.client.request_budget import RequestBudget
 from tests.plugins.simulator import DEMO_KEYS, HOST, Sim
 
 T0 = datetime(2027, 1, 1, tzinfo=UTC)
@@ -66,7 +67,7 @@ def test_a_margin_below_ten_minutes_is_refused_unless_asked_for(tmp_path: Path) 
 def test_updates_are_read_window_by_window_and_handed_over_once(sim: Sim, tmp_path: Path) -> None:
     clock = Clock(sim)
     handed: list[dict[str, Any]] = []
-    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=sim.transport) as api:
+    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=RequestBudget(sim.transport)) as api:
         for second, who in enumerate(["P-1", "P-2", "P-3"], start=1):
             clock.at(T0 + timedelta(seconds=second))
             api.upsert_contact(who, {"city": "Delft"})
@@ -90,7 +91,7 @@ def test_updates_are_read_window_by_window_and_handed_over_once(sim: Sim, tmp_pa
 
 def test_without_a_start_the_first_window_begins_one_margin_ago(sim: Sim, tmp_path: Path) -> None:
     clock = Clock(sim)
-    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=sim.transport) as api:
+    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=RequestBudget(sim.transport)) as api:
         fresh = Poller(api, tmp_path / "p.db", clock=clock)
         assert fresh.watermark() == T0 - SAFE_MARGIN
         assert fresh.poll(lambda _: None) == PollResult()
@@ -107,7 +108,7 @@ def test_a_handler_that_fails_gets_the_rest_on_the_next_run(sim: Sim, tmp_path: 
         handed.append(item["externalId"])
 
     failed: list[str] = []
-    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=sim.transport) as api:
+    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=RequestBudget(sim.transport)) as api:
         for second, who in enumerate(["P-1", "P-2", "P-3"], start=1):
             clock.at(T0 + timedelta(seconds=second))
             api.upsert_contact(who, {"city": "Delft"})
@@ -124,7 +125,7 @@ def test_bounces_are_a_stream_of_their_own(sim: Sim, tmp_path: Path) -> None:
     clock = Clock(sim)
     clock.now = datetime(2026, 11, 4, tzinfo=UTC)
     handed: list[dict[str, Any]] = []
-    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=sim.transport) as api:
+    with SpotlerClient(HOST, *DEMO_KEYS["webshop"], transport=RequestBudget(sim.transport)) as api:
         bounces = Poller(
             api, tmp_path / "p.db", stream="bounces", start=datetime(2026, 11, 3, tzinfo=UTC),
             clock=clock,
