@@ -71,6 +71,7 @@ MODULES: dict[str, tuple[str, ...]] = {
 }
 PACKAGES = {"spotler_sim": ROOT / "simulator", "spotler_connector": ROOT / "client"}
 KILLED = {1, 3, 24, -24, 152, 255, 36, 37}  # failed tests, timeouts, type checks (mutmut's codes)
+TIMEOUTS = {24, -24, 152, 255, 36}  # stopped at its CPU limit: counted killed, shown apart
 SKIPPED = {34}
 SURVIVED = 0
 NOT_RUN = None  # mutmut stopped before it ran the mutant: the run is incomplete
@@ -94,6 +95,7 @@ class Survivor:
 class Score:
     module: str
     killed: int = 0
+    timeouts: int = 0  # of the killed
     survived: int = 0
     no_tests: int = 0
     not_run: int = 0
@@ -159,6 +161,7 @@ def results(modules: list[str], explained: set[str]) -> tuple[list[Score], list[
         for name, code in sorted(codes.items(), key=lambda item: _natural(item[0])):
             if code in KILLED:
                 score.killed += 1
+                score.timeouts += code in TIMEOUTS
                 continue
             if code in SKIPPED:
                 continue
@@ -290,12 +293,14 @@ def survivor_table(survivors: list[Survivor]) -> Table:
 
 def score_table(scores: list[Score]) -> Table:
     table = Table(title=f"Mutation score per module (killed / mutants; {THRESHOLD:.0f} % needed)")
-    columns = ("module", "mutants", "killed", "survived", "no test", "not run", "explained")
-    for column in (*columns, "score"):
+    columns = ("module", "mutants", "killed", "timeout", "survived", "no test", "not run",
+               "explained")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="left" if column == "module" else "right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True, min_width=len("100.0 %"))
     for s in scores:
         colour = "green" if s.percent >= THRESHOLD else "red"
-        counts = (s.total, s.killed, s.survived, s.no_tests, s.not_run, s.explained)
+        counts = (s.total, s.killed, s.timeouts, s.survived, s.no_tests, s.not_run, s.explained)
         table.add_row(s.module.split("/", 1)[1], *map(str, counts),
                       f"[{colour}]{s.percent:.1f} %[/{colour}]")  # fmt: skip
     return table
