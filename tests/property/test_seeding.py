@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from spotler_sim.domain import properties
 from spotler_sim.domain.clock import ClockState
+from spotler_sim.domain.contacts import StoredContact
 from spotler_sim.domain.model import Account
 from spotler_sim.errors import SpotlerError
 from spotler_sim.fixtures.load import load_fixture
@@ -98,7 +99,8 @@ def seed_one_by_one(
     looked up before it is set (what the fixture loader did before it wrote in bulk)."""
     for index, entry in enumerate(seeds):
         try:
-            contact = repo.create(now)
+            contact = StoredContact.unsaved(now)
+            repo.insert(contact, None)
             sent = {n: as_input(account, n, v) for n, v in entry.get("properties", {}).items()}
             contact.properties = properties.merge(account, {}, sent, purge=True)
             contact.test_group = bool(entry.get("testGroup", False))

@@ -22,6 +22,7 @@ from spotler_sim.domain.campaigns import (
     Subscription,
     Trigger,
 )
+from spotler_sim.domain.contacts import StoredContact
 from spotler_sim.domain.forms import Form, FormField, FormResult, ResultFilter
 from spotler_sim.domain.mailings import Interaction, Link, TrendReport
 from spotler_sim.domain.mailings import Mailing as Content
@@ -112,9 +113,12 @@ def _account_with_contacts(conn: sqlite3.Connection, count: int = 20) -> list[in
         "VALUES (1, 'a', '[]', '[]', '{}')"
     )
     contacts = SqliteContacts(conn, 1)
-    people = [contacts.create(0).id for _ in range(count)]
-    for person in people:
-        contacts.set_external_id(person, "f", f"v{person}")
+    people = []
+    for _ in range(count):
+        person = StoredContact.unsaved(0)
+        contacts.insert(person, None)
+        contacts.set_external_id(person.id, "f", f"v{person.id}")
+        people.append(person.id)
     return people
 
 
@@ -429,6 +433,11 @@ WRITE_CALLS: dict[str, Callable[[SqliteContacts, Caller], object]] = {
 }
 
 
+# The next contact's id: max() of the rowid, read from the end of the key. Its plan says
+# "SEARCH contacts" as max() of any column does, so the step count below is what shows its cost.
+LAST_CONTACT_ID = "SELECT coalesce(max(id), 0) FROM contacts"
+
+
 def _run_write(state: State, call: Callable[[SqliteContacts, Caller], object]) -> list[str]:
     statements: list[str] = []
     with state.db.write() as conn:
@@ -445,7 +454,9 @@ def test_write_uses_an_index(tmp_path: Path, name: str) -> None:
     state = _write_account(tmp_path / "write.db", 50)
     statements = _run_write(state, WRITE_CALLS[name])
     queries = [
-        s for s in statements if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+        s
+        for s in statements
+        if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")) and s != LAST_CONTACT_ID
     ]
     assert queries, statements
     with state.db.read() as conn:

@@ -37,6 +37,11 @@ class StoredContact:
     anonymized: bool = False
     ids: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def unsaved(cls, now_ms: int) -> StoredContact:
+        """A new contact not written yet: ``ContactRepo.insert`` gives it its ids."""
+        return cls(id=0, encrypted_id="", created_ms=now_ms, changed_ms=now_ms)
+
 
 @dataclass(frozen=True)
 class Bounce:
@@ -51,7 +56,7 @@ class ContactRepo(IdentityLookup, Protocol):
 
     def atomic(self) -> AbstractContextManager[None]: ...
     def load(self, contact_id: int) -> StoredContact | None: ...
-    def create(self, now_ms: int) -> StoredContact: ...
+    def insert(self, contact: StoredContact, email_key: str | None) -> None: ...
     def save(self, contact: StoredContact, email_key: str | None) -> None: ...
     def set_external_id(self, contact_id: int, field: str, value: str) -> int | None: ...
     def record_change(self, contact_id: int, changed_ms: int, visible_ms: int) -> None: ...
@@ -169,6 +174,14 @@ def _apply(
     *,
     purge: bool,
 ) -> None:
+    _merge(caller, contact, incoming, purge=purge)
+    repo.save(contact, props.email_key(contact.properties))
+
+
+def _merge(
+    caller: Caller, contact: StoredContact, incoming: dict[str, Any], *, purge: bool
+) -> None:
+    """What a write sends, merged into the contact (in memory)."""
     contact.properties = props.merge(
         caller.account, contact.properties, incoming.get("properties") or {}, purge=purge
     )
@@ -180,7 +193,6 @@ def _apply(
             {c["name"]: {"name": c["name"], "value": c["value"]} for c in incoming["channels"]}
         )
         contact.channels = list(merged.values())
-    repo.save(contact, props.email_key(contact.properties))
 
 
 def upsert(
@@ -205,7 +217,9 @@ def upsert(
         repo, caller.account.dedup_rules, caller.id_field, external_id, props.email_key(sent)
     )
     if match is None:
-        contact = repo.create(now_ms)
+        contact = StoredContact.unsaved(now_ms)
+        _merge(caller, contact, incoming, purge=purge)
+        repo.insert(contact, props.email_key(contact.properties))  # gives it its id
     elif not update:
         how = " and ".join(caller.id_field if f == CALLER_ID else f for f in match[1])
         raise SpotlerError.contact_already_exists(f"matched on {how}")
@@ -213,7 +227,7 @@ def upsert(
         loaded = repo.load(match[0])
         assert loaded is not None
         contact = loaded
-    _apply(repo, caller, contact, incoming, purge=purge)
+        _apply(repo, caller, contact, incoming, purge=purge)
     if external_id is not None:  # absent only for a subscription by e-mail address
         previous = repo.set_external_id(contact.id, caller.id_field, external_id)
         if previous is not None and previous != contact.id:

@@ -18,6 +18,12 @@ _COLUMNS = "id, encrypted_id, created_ms, changed_ms, listed_ms, properties, cha
 _canonical_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sort_keys=True)
 
 
+_INSERT = (
+    "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, channels, test_group, "
+    "anonymized, created_ms, changed_ms, listed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def _encoded(contact: StoredContact) -> tuple[str, str | None]:
     """A contact's properties and channels as their columns hold them."""
     channels = json.dumps(contact.channels) if contact.channels is not None else None
@@ -159,21 +165,17 @@ class SqliteContacts:
         found = self._hydrate(rows)
         return found[0] if found else None
 
-    def create(self, now_ms: int) -> StoredContact:
-        cursor = self.conn.execute(
-            "INSERT INTO contacts (account_id, encrypted_id, properties, created_ms, changed_ms) "
-            "VALUES (?, '', '{}', ?, ?)",
-            (self.account_id, now_ms, now_ms),
-        )
-        contact_id = int(cursor.lastrowid or 0)
-        enc = encrypted_id(self.account_id, contact_id)
-        self.conn.execute("UPDATE contacts SET encrypted_id = ? WHERE id = ?", (enc, contact_id))
-        return StoredContact(id=contact_id, encrypted_id=enc, created_ms=now_ms, changed_ms=now_ms)
+    def insert(self, contact: StoredContact, email_key: str | None) -> None:
+        """Write a new contact whole, giving it its id and encryptedId (one INSERT: inserting
+        an empty row and updating it put each contact into the indexes twice)."""
+        contact.id = self.first_free_id()
+        contact.encrypted_id = encrypted_id(self.account_id, contact.id)
+        self.conn.execute(_INSERT, self._row(contact, email_key))
 
     def first_free_id(self) -> int:
         """The id SQLite would give the next contact: one past the largest of any account."""
         (last,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM contacts").fetchone()
-        return int(last) + 1
+        return int(last) + 1  # read from the end of the table (plan: SEARCH contacts)
 
     def is_empty(self) -> bool:
         found = self.conn.execute(
@@ -199,26 +201,7 @@ class SqliteContacts:
     def insert_all(self, contacts: list[tuple[StoredContact, str | None]]) -> None:
         """Write new contacts whole, each with its id, ID values and e-mail key (a fixture's or a
         seed's, every one checked already): one statement per table for all of them."""
-        self.conn.executemany(
-            "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, channels, "
-            "test_group, anonymized, created_ms, changed_ms, listed_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    contact.id,
-                    self.account_id,
-                    contact.encrypted_id,
-                    email_key,
-                    *_encoded(contact),
-                    int(contact.test_group),
-                    int(contact.anonymized),
-                    contact.created_ms,
-                    contact.changed_ms,
-                    contact.listed_ms,
-                )
-                for contact, email_key in contacts
-            ],
-        )
+        self.conn.executemany(_INSERT, [self._row(c, email_key) for c, email_key in contacts])
         self.conn.executemany(
             "INSERT INTO contact_ids (account_id, field, value, contact_id) VALUES (?, ?, ?, ?)",
             [
@@ -226,6 +209,20 @@ class SqliteContacts:
                 for contact, _ in contacts
                 for field, value in contact.ids.items()
             ],
+        )
+
+    def _row(self, contact: StoredContact, email_key: str | None) -> tuple[Any, ...]:
+        return (
+            contact.id,
+            self.account_id,
+            contact.encrypted_id,
+            email_key,
+            *_encoded(contact),
+            int(contact.test_group),
+            int(contact.anonymized),
+            contact.created_ms,
+            contact.changed_ms,
+            contact.listed_ms,
         )
 
     def every(self) -> list[StoredContact]:
