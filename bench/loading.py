@@ -3,7 +3,7 @@
 For each size a fresh `spotler-sim serve --workers 2` gets an account loaded through the API as
 a bulk sync loads it (signed POST /contact/list, batches of 100, from BENCH_CLIENTS client threads
 at once, 4 by default: one a worker while the other's answer travels); then one
-new contact is created at that size (POST /contact, median of 20), the account is reset, and
+new contact is created at that size (POST /contact, median of 40), the account is reset, and
 the workers' memory is read before and after. Separately, the same contacts are imported as a
 fixture in process (fixtures.load.load_fixture, what `serve --fixture` and a snapshot load run).
 
@@ -12,8 +12,9 @@ BENCH_SIZES picks the sizes (default 1000,100000; the million takes minutes:
 batches against the first, creation and memory at each size against the smallest.
 
 A second table writes the contacts straight into the file instead (BENCH_FILL_SIZES, default
-1000,1000000: seconds for a million), serves it, and measures a new contact, a reset and the
-workers' memory at that size.
+1000,1000000: seconds for a million), serves every size at once, creates new contacts on each in
+turn (so a change in the machine's load falls on every size alike), then reads the workers' memory
+and resets each account.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from spotler_sim.testing.server import Server, serving
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",") if s.strip()]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 BATCH = 100
+ROUNDS = 40  # new contacts timed at each size (the median counts)
 KEY, SECRET = "load-key", "load-secret"
 ACCOUNT: dict[str, Any] = {
     "name": "load",
@@ -115,15 +117,17 @@ def load_batches(server: Server, size: int) -> tuple[float, list[float]]:
     return time.perf_counter() - began, seconds
 
 
+def insert_once(api: httpx.Client, n: int) -> float:
+    """Seconds for POST /contact of one new contact."""
+    began = time.perf_counter()
+    response = api.post("/contact", json={"update": True, "contact": contact(n)})
+    seconds = time.perf_counter() - began
+    assert response.status_code == 204, response.text
+    return seconds
+
+
 def insert_ms(api: httpx.Client, size: int) -> float:
-    samples = []
-    for n in range(20):
-        body = {"update": True, "contact": contact(size + 10_000_000 + n)}
-        began = time.perf_counter()
-        response = api.post("/contact", json=body)
-        samples.append(time.perf_counter() - began)
-        assert response.status_code == 204, response.text
-    return statistics.median(samples) * 1000
+    return statistics.median(insert_once(api, size + 10_000_000 + n) for n in range(ROUNDS)) * 1000
 
 
 def fixture_seconds(folder: Path, size: int) -> float:
@@ -222,25 +226,33 @@ def fill(path: Path, size: int) -> None:
     state.db.close()
 
 
-def at_size(size: int, console: Console) -> tuple[float, float, float]:
-    """New-contact ms (median of 20), reset ms and worker RSS MB of a served account of
-    ``size`` contacts filled directly."""
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        with console.status(f"writing {size:,} contacts into a file..."):
-            fill(folder / "fill.db", size)
-        with (
-            served(folder / "fill.db") as (server, admin),
-            server.signed(KEY, SECRET, timeout=600) as api,
-        ):
+def at_sizes(sizes: list[int], console: Console) -> list[tuple[int, float, float, float]]:
+    """For each size: new-contact ms, reset ms and worker RSS MB of a served account of that
+    many contacts filled directly. Every size is served at once and the new contacts go to each
+    in turn (median of ROUNDS each), so a change in the machine's load falls on all alike."""
+    with tempfile.TemporaryDirectory() as name, ExitStack() as stack:
+        servers = []
+        for size in sizes:
+            db = Path(name) / f"fill-{size}.db"
+            with console.status(f"writing {size:,} contacts into a file..."):
+                fill(db, size)
+            server, admin = stack.enter_context(served(db))
+            api = stack.enter_context(server.signed(KEY, SECRET, timeout=600))
             api.get("/contact/c1")  # the first calls load code
-            insert = insert_ms(api, size)
+            servers.append((size, server, admin, api))
+        samples: dict[int, list[float]] = {size: [] for size in sizes}
+        for n in range(ROUNDS):
+            for size, _, _, api in servers:
+                samples[size].append(insert_once(api, size + 10_000_000 + n))
+        results = []
+        for size, server, admin, _ in servers:
             rss = workers_rss_mb(server)
             began = time.perf_counter()
             answer = admin.post("/accounts/load/reset")
             assert answer.status_code == 204, answer.text
             reset = (time.perf_counter() - began) * 1000
-    return insert, reset, rss
+            results.append((size, statistics.median(samples[size]) * 1000, reset, rss))
+    return results
 
 
 def main() -> None:
@@ -269,7 +281,7 @@ def main() -> None:
             f"{row.rss_loaded_mb / smallest.rss_loaded_mb:.2f}",
         )
     console.print(table)
-    filled = [(size, *at_size(size, console)) for size in FILL_SIZES]
+    filled = at_sizes(FILL_SIZES, console)
     table = Table(title="an account filled directly, then served (BENCH_FILL_SIZES)")
     for column in ("contacts", "new contact ms", "x 1st", "reset ms", "worker RSS MB", "x 1st"):
         table.add_column(column, justify="right")
