@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.plugins.simulator import API, Sim
@@ -64,3 +66,78 @@ def test_oauth_parameters_sent_twice_are_refused_with_401_not_500(sim: Sim) -> N
     assert response.status_code == 401
     assert response.json()["errorType"] == "NOT_AUTHORIZED"
     assert "twice" in response.json()["message"]
+
+
+def _replay(sim: Sim, first: httpx.Response) -> httpx.Response:
+    """The very request ``first`` answered, sent again (same URL, signature and body)."""
+    with sim.raw() as raw:
+        return raw.request(
+            first.request.method,
+            str(first.request.url),
+            headers={
+                "Authorization": first.request.headers["Authorization"],
+                "Content-Type": "application/json",
+            },
+            content=first.request.content,
+        )
+
+
+def test_a_replayed_call_that_was_refused_for_its_parameters_is_refused_as_replayed(
+    sim: Sim,
+) -> None:
+    """The nonce is spent by a call that got as far as its signature, whatever came of it."""
+    with sim.client(checked=False) as api:
+        first = api.get("/contact/updates/list", params={"fromDate": "yesterday"})
+    assert first.status_code == 400
+    replay = _replay(sim, first)
+    assert replay.status_code == 401
+    assert "nonce" in replay.json()["message"].lower()
+
+
+def test_a_replayed_insert_is_refused_as_replayed_and_stores_nothing_twice(sim: Sim) -> None:
+    contact = {"contact": {"externalId": "replayed-1", "properties": {"email": "r@example.com"}}}
+    with sim.client() as api:
+        first = api.post("/contact", json=contact)
+    assert first.status_code == 204
+    replay = _replay(sim, first)
+    assert replay.status_code == 401  # not the insert's refusal of a contact that exists
+    assert "nonce" in replay.json()["message"].lower()
+    assert len(sim.table("SELECT contact_id FROM contact_ids WHERE value = 'replayed-1'")) == 1
+
+
+def test_a_replayed_call_is_journaled_as_refused(sim: Sim) -> None:
+    with sim.client() as api:
+        first = api.get("/contact/1001")
+    _replay(sim, first)
+    with sim.admin() as admin:
+        calls = admin.get("/requests", params={"path": "/contact/1001"}).json()
+    assert [call["status"] for call in calls["requests"][:2]] == [401, 200]
+
+
+@pytest.mark.in_process  # counts the app's own transactions
+@pytest.mark.parametrize(
+    ("call", "transactions"), [("GET /contact/1001", 1), ("POST /contact", 2), ("unsigned", 1)]
+)
+def test_a_nonce_is_spent_in_the_calls_first_write(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch, call: str, transactions: int
+) -> None:
+    """A read writes once (its nonce with its journal entry), a write twice (its nonce with what
+    it stores, then the journal entry)."""
+    writes = 0
+    write = sim.state.db.write
+
+    def counted() -> Any:
+        nonlocal writes
+        writes += 1
+        return write()
+
+    monkeypatch.setattr(sim.state.db, "write", counted)
+    contact = {"contact": {"externalId": "once-1", "properties": {"email": "o@example.com"}}}
+    with sim.client() as api, sim.raw() as raw:
+        if call == "GET /contact/1001":
+            assert api.get("/contact/1001").status_code == 200
+        elif call == "POST /contact":
+            assert api.post("/contact", json=contact).status_code == 204
+        else:
+            assert raw.get(f"{API}/contact/1001").status_code == 401
+    assert writes == transactions

@@ -61,6 +61,14 @@ def _refused(message: str) -> AuthFailure:
     return AuthFailure("NOT_AUTHORIZED", message)
 
 
+def replayed() -> AuthFailure:
+    """The refusal of a nonce used before with its Key and timestamp."""
+    return _refused(
+        "this nonce was already used with this Key and timestamp: make a fresh nonce for every "
+        "request, also for retries"
+    )
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     """What a request says about its signature, read once from the header or the query."""
@@ -209,9 +217,12 @@ class SignatureVerifier:
             )
 
     # ---- step 2: does it hold ------------------------------------------------------------
-    def check(self, signed: SignedRequest, secret: str | None, body: bytes) -> None:
+    def check(
+        self, signed: SignedRequest, secret: str | None, body: bytes, *, spend_nonce: bool = True
+    ) -> None:
         """Refuses a request whose key has no ``secret``, whose signature or body hash does not
-        match, or whose nonce was used before with its key and timestamp."""
+        match, or (with ``spend_nonce``) whose nonce was used before with its key and timestamp.
+        Without it the caller spends the nonce itself, before the answer leaves."""
         if secret is None:
             raise AuthFailure(
                 "AUTH_NOT_FOUND",
@@ -230,11 +241,8 @@ class SignatureVerifier:
                 base_string=base_string,
             )
         self._check_body_hash(signed, body)
-        if not self._use_nonce(signed.key, signed.timestamp, signed.nonce):
-            raise _refused(
-                "this nonce was already used with this Key and timestamp: make a fresh nonce "
-                "for every request, also for retries"
-            )
+        if spend_nonce and not self._use_nonce(signed.key, signed.timestamp, signed.nonce):
+            raise replayed()
 
     @staticmethod
     def _check_body_hash(signed: SignedRequest, body: bytes) -> None:

@@ -4,7 +4,7 @@ pipeline admits it.
 ``admit()`` runs before every API handler, in this order:
 
 1. authenticate: read the signature, look the caller up (once: account, authentication,
-   secret and ID field in one read, with the fault rules), check the signature and the nonce;
+   secret and ID field in one read, with the fault rules), check the signature;
 2. faults: count the matching rules and take the effect of one that fires (rules match on
    account and label, which only authentication knows: the order is deliberate);
 3. validate: parameters and body against the contract.
@@ -12,11 +12,17 @@ pipeline admits it.
 It leaves one frozen ``Call`` in ``flask.g.call``; the handler takes it as its argument, and
 the journal records it after the answer. A call refused on the way leaves an ``Attempt``: as
 much of the call as was known when it was refused.
+
+A signed call spends its nonce in its first write transaction, so that a call writes once: the
+handler's (``Call.store(write=True)``), else the journal entry's, which is written before the
+answer leaves; a replayed call is answered 401 either way, and nothing it wrote stays. A call
+whose admission writes (a rate limit to count, fault rules that match) spends it before that.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,7 +39,7 @@ from spotler_sim.domain.faults import FaultRule
 from spotler_sim.domain.model import Caller
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http import faults, journal, ratelimit, validation
-from spotler_sim.http.auth import AuthFailure, SignatureVerifier
+from spotler_sim.http.auth import AuthFailure, SignatureVerifier, replayed
 from spotler_sim.state import State
 from spotler_sim.store.accounts import caller_for_key, secret_for, use_nonce
 from spotler_sim.store.unit import AccountStore
@@ -51,7 +57,7 @@ class Services:
 
 
 def build_services(config: Config, state: State) -> Services:
-    def lookup_secret(key: str) -> str | None:
+    def lookup_secret(key: str) -> str | None:  # for verify(): admit() looks the caller up
         with state.db.read() as conn:
             return secret_for(conn, key)
 
@@ -72,6 +78,24 @@ def services() -> Services:
     return found
 
 
+@dataclass
+class Nonce:
+    """A signed call's nonce, spent once with the call's first write (see above)."""
+
+    key: str
+    timestamp: int
+    value: str
+    spent: bool = False  # set by whoever spent it, once its transaction has committed
+
+    def spend(self, conn: sqlite3.Connection) -> None:
+        """Record the nonce in ``conn``'s write transaction; 401 when it was used before (then
+        the transaction rolls back, and nothing the call wrote in it stays)."""
+        forget_before = int(time.time()) - NONCE_MEMORY_SECONDS
+        if not use_nonce(conn, self.key, self.timestamp, self.value, forget_before):
+            failure = replayed()
+            raise SpotlerError(401, failure.error_type, failure.message)
+
+
 @dataclass(frozen=True)
 class Attempt:
     """A call as far as ``admit()`` took it before refusing it: what the journal records."""
@@ -81,6 +105,7 @@ class Attempt:
     caller: Caller | None = None
     fault: FaultRule | None = None  # the rule that fired
     base_string: str | None = None  # the server's base string of a refused signature
+    nonce: Nonce | None = None  # a signed call's, spent or still to spend
 
 
 @dataclass(frozen=True)
@@ -95,13 +120,20 @@ class Call:
     fault: FaultRule | None
     started: float
     state: State = field(repr=False, compare=False)
+    nonce: Nonce | None = field(default=None, repr=False, compare=False)
     base_string: ClassVar[None] = None  # an admitted call was signed right
 
     @contextmanager
     def store(self, *, write: bool) -> Iterator[tuple[AccountStore, int]]:
-        """The caller's account store inside one transaction, and the simulated time in it."""
-        with self.state.store(self.caller.account.id, write=write) as opened:
-            yield opened
+        """The caller's account store inside one transaction, and the simulated time in it; a
+        write transaction spends the call's nonce first."""
+        nonce = self.nonce if write and self.nonce is not None and not self.nonce.spent else None
+        with self.state.store(self.caller.account.id, write=write) as (store, now):
+            if nonce is not None:
+                nonce.spend(store.conn)
+            yield store, now
+        if nonce is not None:
+            nonce.spent = True
 
 
 def _begin() -> None:
@@ -155,14 +187,19 @@ def admit() -> Response | None:
         with svc.state.db.read() as conn:
             caller = caller_for_key(conn, signed.key)
             rules = faults.matching(conn, svc.state.now_ms(conn), caller, op) if caller else []
-        svc.verifier.check(signed, caller.auth.secret if caller else None, body)
+        svc.verifier.check(signed, caller.auth.secret if caller else None, body, spend_nonce=False)
     except AuthFailure as failure:
         if failure.base_string:
             log.debug("refused signature; server base string: %s", failure.base_string)
         g.call = replace(attempt, base_string=failure.base_string)
         raise SpotlerError(401, failure.error_type, failure.message) from None
     assert caller is not None  # check() refuses a key without a caller
-    g.call = attempt = replace(attempt, caller=caller)
+    nonce = Nonce(signed.key, signed.timestamp, signed.nonce)
+    g.call = attempt = replace(attempt, caller=caller, nonce=nonce)
+    if rules or caller.account.rate_limit is not None:  # admission writes: a replay must not
+        with svc.state.db.write() as conn:
+            nonce.spend(conn)
+        nonce.spent = True
     ratelimit.admit(svc.state, caller, op)  # the account's own limit, before any fault rule
     fired = faults.fire(svc.state.db, rules)
     if fired is not None:
@@ -176,6 +213,7 @@ def admit() -> Response | None:
         fault=attempt.fault,
         started=started,
         state=svc.state,
+        nonce=nonce,
     )
     return None
 
@@ -196,9 +234,20 @@ def _finish(response: Response) -> Response:
     response, dropped = faults.shape(call.fault, response)
     ratelimit.headers(response)
     svc = services()
-    journal.record(svc.state, svc.config.journal_limit, call, response, dropped=dropped)
+    response = journal.record(
+        svc.state, svc.config.journal_limit, call, response, dropped=dropped, refused=_instead
+    )
     if dropped:
         faults.cut()
+    return response
+
+
+def _instead(error: SpotlerError, answered: Response) -> Response:
+    """The refusal that replaces an answer not sent yet, with the simulator's own headers."""
+    response = current_app.make_response(current_app.handle_user_exception(error))
+    for name, value in answered.headers.items():
+        if name.startswith("X-Spotler-Sim-"):
+            response.headers[name] = value
     return response
 
 

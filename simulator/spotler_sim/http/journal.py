@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from spotler_sim.domain.journal import JournalLimit
+from spotler_sim.errors import SpotlerError
 from spotler_sim.http import ratelimit
 from spotler_sim.http.faults import api_path
 from spotler_sim.state import State
@@ -26,56 +29,77 @@ SECRET_HEADERS = ("authorization",)
 
 
 def record(
-    state: State, limit: JournalLimit, call: Call | Attempt, response: Response, *, dropped: bool
-) -> None:
-    """One journal row for this call (clipped and pruned as ``limit`` says); the journal never
-    breaks an answer."""
+    state: State,
+    limit: JournalLimit,
+    call: Call | Attempt,
+    response: Response,
+    *,
+    dropped: bool,
+    refused: Callable[[SpotlerError, Response], Response],
+) -> Response:
+    """One journal row for this call (clipped and pruned as ``limit`` says), and the answer to
+    send. A nonce the call has not spent yet is spent in the same transaction: a replayed call
+    is answered (and journaled) as ``refused`` says instead. The journal never breaks an answer."""
+    nonce = call.nonce if call.nonce is not None and not call.nonce.spent else None
     try:
-        caller = call.caller
-        fault = call.fault
-        body = b"" if dropped or response.is_streamed else response.get_data()
-        # errors.error_response names the error type (also of an answer in XML)
-        error_type = g.get("error_type") if response.status_code >= 400 else None
-        if error_type is None and response.status_code >= 400 and body:
-            try:  # an answer made outside error_response (a dropped connection's stand-in)
-                error_type = json.loads(body).get("errorType")
-            except (ValueError, AttributeError):
-                error_type = None
-        headers = {
-            k: ("<signed>" if k.lower() in SECRET_HEADERS else v)
-            for k, v in request.headers.items()
-        }
         with state.db.write() as conn:
-            journal.record(
-                conn,
-                {
-                    "wall_ms": int(time.time() * 1000),
-                    "sim_ms": state.now_ms(conn),
-                    "method": request.method,
-                    "path": api_path(),
-                    "query": request.query_string.decode("latin-1"),
-                    "operation": call.operation.operation_id if call.operation else None,
-                    "status": None if dropped else response.status_code,
-                    "error_type": error_type,
-                    "account": caller.account.name if caller else None,
-                    "key": caller.auth.key if caller else _signed_key(),
-                    "label": caller.auth.label if caller else None,
-                    "fault_id": fault.id if fault else None,
-                    "fault_effect": fault.kind if fault else None,
-                    "duration_ms": (time.perf_counter() - call.started) * 1000,
-                    "request_headers": json.dumps(headers),
-                    "request_body": _request_body(),
-                    "response_body": body.decode("utf-8", "replace"),
-                    "base_string": call.base_string,
-                    "response_headers": None if dropped else json.dumps(dict(response.headers)),
-                    "rate_limit": json.dumps(rl.to_json())
-                    if (rl := ratelimit.decision())
-                    else None,
-                },
-                limit,
-            )
+            if nonce is not None:
+                try:
+                    nonce.spend(conn)
+                except SpotlerError as replay:
+                    response, dropped = refused(replay, response), False
+            journal.record(conn, _entry(state, conn, call, response, dropped), limit)
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
+        if nonce is not None:  # but the nonce is spent before the answer leaves, alone then
+            try:
+                with state.db.write() as conn:
+                    nonce.spend(conn)
+            except SpotlerError as replay:
+                return refused(replay, response)
+    if nonce is not None:
+        nonce.spent = True
+    return response
+
+
+def _entry(
+    state: State, conn: sqlite3.Connection, call: Call | Attempt, response: Response, dropped: bool
+) -> dict[str, Any]:
+    caller = call.caller
+    fault = call.fault
+    body = b"" if dropped or response.is_streamed else response.get_data()
+    # errors.error_response names the error type (also of an answer in XML)
+    error_type = g.get("error_type") if response.status_code >= 400 else None
+    if error_type is None and response.status_code >= 400 and body:
+        try:  # an answer made outside error_response (a dropped connection's stand-in)
+            error_type = json.loads(body).get("errorType")
+        except (ValueError, AttributeError):
+            error_type = None
+    headers = {
+        k: ("<signed>" if k.lower() in SECRET_HEADERS else v) for k, v in request.headers.items()
+    }
+    return {
+        "wall_ms": int(time.time() * 1000),
+        "sim_ms": state.now_ms(conn),
+        "method": request.method,
+        "path": api_path(),
+        "query": request.query_string.decode("latin-1"),
+        "operation": call.operation.operation_id if call.operation else None,
+        "status": None if dropped else response.status_code,
+        "error_type": error_type,
+        "account": caller.account.name if caller else None,
+        "key": caller.auth.key if caller else _signed_key(),
+        "label": caller.auth.label if caller else None,
+        "fault_id": fault.id if fault else None,
+        "fault_effect": fault.kind if fault else None,
+        "duration_ms": (time.perf_counter() - call.started) * 1000,
+        "request_headers": json.dumps(headers),
+        "request_body": _request_body(),
+        "response_body": body.decode("utf-8", "replace"),
+        "base_string": call.base_string,
+        "response_headers": None if dropped else json.dumps(dict(response.headers)),
+        "rate_limit": json.dumps(rl.to_json()) if (rl := ratelimit.decision()) else None,
+    }
 
 
 def _request_body() -> str:
