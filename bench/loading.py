@@ -3,13 +3,15 @@
 For each size a fresh `spotler-sim serve --workers 2` gets an account loaded through the API as
 a bulk sync loads it (signed POST /contact/list, batches of 100, from BENCH_CLIENTS client threads
 at once, 4 by default: one a worker while the other's answer travels); then one
-new contact is created at that size (POST /contact, median of 40), the account is reset, and
+new contact is created at that size (POST /contact, median of 100), the account is reset, and
 the workers' memory is read before and after. Separately, the same contacts are imported as a
 fixture in process (fixtures.load.load_fixture, what `serve --fixture` and a snapshot load run).
 
 BENCH_SIZES picks the sizes (default 1000,100000; the million takes minutes:
 `make bench BENCH_SIZES=1000,100000,1000000`). What counts are the ratios: the last tenth of the
-batches against the first, creation and memory at each size against the smallest.
+batches against the first (also divided by the same ratio of a constant reference load run
+beside it, which takes out the machine's own drift over the minutes between them), creation and
+memory at each size against the smallest.
 
 A second table writes the contacts straight into the file instead (BENCH_FILL_SIZES, default
 1000,1000000: seconds for a million), serves every size at once, creates new contacts on each in
@@ -47,7 +49,7 @@ from spotler_sim.testing.server import Server, serving
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",") if s.strip()]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 BATCH = 100
-ROUNDS = 40  # new contacts timed at each size (the median counts)
+ROUNDS = 100  # new contacts timed at each size (the median counts)
 KEY, SECRET = "load-key", "load-secret"
 ACCOUNT: dict[str, Any] = {
     "name": "load",
@@ -64,6 +66,7 @@ class Row:
     batch_s: float
     first_ms: float
     last_ms: float
+    pace: float  # the reference's last tenth against its first (the machine's own drift)
     fixture_s: float
     insert_ms: float
     reset_ms: float
@@ -90,12 +93,13 @@ def workers_rss_mb(server: Server) -> float:
     return total_kb / 1024
 
 
-def load_batches(server: Server, size: int) -> tuple[float, list[float]]:
-    """The wall time of the whole load, and each batch's time in the order of the batches."""
+def load_batches(server: Server, size: int) -> tuple[float, list[tuple[float, float]]]:
+    """The wall time of the whole load, and when each batch began and how long it took, in
+    the order of the batches."""
     local = threading.local()
     clients: list[httpx.Client] = []
 
-    def send(start: int) -> float:
+    def send(start: int) -> tuple[float, float]:
         if not hasattr(local, "api"):
             local.api = server.signed(KEY, SECRET, timeout=600)
             clients.append(local.api)
@@ -105,7 +109,7 @@ def load_batches(server: Server, size: int) -> tuple[float, list[float]]:
         seconds = time.perf_counter() - began
         if response.status_code != 200:
             raise RuntimeError(f"batch at {start} answered {response.status_code}: {response.text}")
-        return seconds
+        return began, seconds
 
     began = time.perf_counter()
     try:
@@ -115,6 +119,57 @@ def load_batches(server: Server, size: int) -> tuple[float, list[float]]:
         for client in clients:
             client.close()
     return time.perf_counter() - began, seconds
+
+
+class Reference:
+    """The machine's pace while a load runs: a server of its own, holding an account of 1,000
+    contacts that never grows, gets the same batch of 100 updates every half second. A batch of
+    the load is set against the probes of its own minutes, so a change in what else the machine
+    runs (other processes, other users) falls out of the ratio of the last batches to the first."""
+
+    def __init__(self, folder: Path) -> None:
+        self.probes: list[tuple[float, float]] = []  # (when, seconds)
+        self.refused = ""
+        self._stack = ExitStack()
+        server, admin = self._stack.enter_context(served(folder / "reference.db"))
+        assert admin.post("/accounts", json=ACCOUNT).status_code == 201
+        self.api = self._stack.enter_context(server.signed(KEY, SECRET, timeout=600))
+        self.body = {"update": True, "contacts": [contact(n) for n in range(BATCH)]}
+        for start in range(0, 1000, BATCH):
+            batch = [contact(n) for n in range(start, start + BATCH)]
+            self.api.post("/contact/list", json={"update": True, "contacts": batch})
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._probe)
+
+    def _probe(self) -> None:
+        while not self._done.wait(0.5):
+            began = time.perf_counter()
+            response = self.api.post("/contact/list", json=self.body)
+            self.probes.append((began, time.perf_counter() - began))
+            if response.status_code != 200:
+                self.refused = f"{response.status_code}: {response.text}"
+                return
+
+    def __enter__(self) -> Reference:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self._stack.close()
+        if self.refused:
+            raise RuntimeError(f"the reference load was refused: {self.refused}")
+
+    def pace(self, batches: list[tuple[float, float]]) -> float:
+        """The mean probe over the time these batches ran (the nearest probe when none fell
+        in it)."""
+        start = min(began for began, _ in batches)
+        end = max(began + seconds for began, seconds in batches)
+        inside = [seconds for when, seconds in self.probes if start <= when <= end]
+        if inside:
+            return statistics.mean(inside)
+        return min(self.probes, key=lambda probe: abs(probe[0] - start))[1]
 
 
 def insert_once(api: httpx.Client, n: int) -> float:
@@ -168,7 +223,10 @@ def measure(size: int, console: Console) -> Row:
             with server.signed(KEY, SECRET, timeout=600) as api:
                 warm = [contact(n) for n in range(-BATCH, 0)]  # first calls load code
                 api.post("/contact/list", json={"update": True, "contacts": warm})
-                with console.status(f"{size:,} contacts through POST /contact/list..."):
+                with (
+                    console.status(f"{size:,} contacts through POST /contact/list..."),
+                    Reference(folder) as reference,
+                ):
                     wall, batches = load_batches(server, size)
                 insert = insert_ms(api, size)
             rss_loaded = workers_rss_mb(server)
@@ -179,11 +237,13 @@ def measure(size: int, console: Console) -> Row:
         with console.status(f"{size:,} contacts as a fixture..."):
             fixture = fixture_seconds(folder, size)
     tenth = max(1, len(batches) // 10)
+    first, last = batches[:tenth], batches[-tenth:]
     return Row(
         size,
         wall,
-        statistics.mean(batches[:tenth]) * 1000,
-        statistics.mean(batches[-tenth:]) * 1000,
+        statistics.mean(seconds for _, seconds in first) * 1000,
+        statistics.mean(seconds for _, seconds in last) * 1000,
+        reference.pace(last) / reference.pace(first),
         fixture,
         insert,
         reset,
@@ -256,12 +316,19 @@ def at_sizes(sizes: list[int], console: Console) -> list[tuple[int, float, float
 
 
 def main() -> None:
-    console = Console(width=max(Console().width, 140))
-    rows = [measure(size, console) for size in SIZES]
+    console = Console(width=max(Console().width, 170))
+    if SIZES:
+        loading_table([measure(size, console) for size in SIZES], console)
+    if FILL_SIZES:
+        filled_table(at_sizes(FILL_SIZES, console), console)
+
+
+def loading_table(rows: list[Row], console: Console) -> None:
     smallest = rows[0]
     table = Table(title="loading an account (one run; ratios against the first size)")
     columns = (
-        "contacts", f"batches s ({CLIENTS} clients)", "batch ms 1st 10%", "last 10%", "last/1st", "fixture s",
+        "contacts", f"batches s ({CLIENTS} clients)", "batch ms 1st 10%", "last 10%", "last/1st",
+        "ref. last/1st", "last/1st ÷ ref.", "fixture s",
         "insert ms", "x 1st", "reset ms", "RSS MB start/loaded", "x 1st",
     )  # fmt: skip
     for column in columns:
@@ -273,6 +340,8 @@ def main() -> None:
             f"{row.first_ms:,.1f}",
             f"{row.last_ms:,.1f}",
             f"{row.last_ms / row.first_ms:.2f}",
+            f"{row.pace:.2f}",
+            f"{row.last_ms / row.first_ms / row.pace:.2f}",
             f"{row.fixture_s:,.1f}",
             f"{row.insert_ms:.1f}",
             f"{row.insert_ms / smallest.insert_ms:.2f}",
@@ -281,7 +350,9 @@ def main() -> None:
             f"{row.rss_loaded_mb / smallest.rss_loaded_mb:.2f}",
         )
     console.print(table)
-    filled = at_sizes(FILL_SIZES, console)
+
+
+def filled_table(filled: list[tuple[int, float, float, float]], console: Console) -> None:
     table = Table(title="an account filled directly, then served (BENCH_FILL_SIZES)")
     for column in ("contacts", "new contact ms", "x 1st", "reset ms", "worker RSS MB", "x 1st"):
         table.add_column(column, justify="right")
