@@ -108,8 +108,20 @@ def test_journal_filters_and_table(server: LiveServer) -> None:
     assert entries and all(e["path"] == "/contact/1001" for e in entries)
 
 
+def _exits(process: subprocess.Popen[str], within: float) -> bool:
+    """Whether ``process`` ends in time; if not it is aborted, so its pipe and port are freed."""
+    try:
+        process.wait(timeout=within)
+        return True
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack first
+        process.wait(timeout=30)
+        return False
+
+
 def test_journal_follow_prints_new_calls(server: LiveServer) -> None:
-    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    # faulthandler: a follower that outlives its Ctrl-C is aborted, and prints where it stood.
+    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     follower = subprocess.Popen(
         [*CLI, "journal", "--follow", "--path", "/contact/follow-me*", "--url", server.base],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -133,10 +145,11 @@ def test_journal_follow_prints_new_calls(server: LiveServer) -> None:
         wait_for(lambda: len(shown()) >= 250, "the 250 new calls")
     finally:
         follower.send_signal(signal.SIGINT)
-        follower.wait(timeout=10)
+        stopped = _exits(follower, within=60)  # a bound, not a sleep: a loaded machine is slow
         reader.join(10)
         follower.stdout.close()
     output = "".join(lines)
+    assert stopped, f"Ctrl-C did not end journal --follow within 60 s:\n{output}"
     assert follower.returncode == 0, output
     assert "new calls" in output and "/contact/follow-me" in output
     assert shown() == list(range(250))  # each once, none missed
