@@ -71,9 +71,10 @@ fuzz: $(STAMP) $(CHROMIUM)
 		tests/contract/test_schemathesis.py -q; status=$$?; \
 		cat build/fuzz-contract.txt 2>/dev/null; exit $$status
 
-# Throughput by wrk against in-run baselines (Flask hello, raw WSGI, WireMock where Java is),
-# loading at BENCH_SIZES contacts through the API (the million takes minutes) and at
-# BENCH_FILL_SIZES written straight into the file, then the page benchmarks.
+# The cost of one call in process (CPU, SQL statements, write transactions), then throughput by
+# wrk against in-run baselines (Flask hello, raw WSGI, WireMock where Java is), loading at
+# BENCH_SIZES contacts through the API (the million takes minutes) and at BENCH_FILL_SIZES
+# written straight into the file, then the page benchmarks.
 BENCH_SIZES ?= 1000,100000
 BENCH_FILL_SIZES ?= 1000,1000000
 WIREMOCK    := bench/.cache/node_modules/wiremock
@@ -96,6 +97,7 @@ test-server: $(STAMP)
 		tests/api tests/http tests/admin tests/test_sim_fixture.py -q
 
 bench: $(STAMP) /usr/bin/wrk $(WIREMOCK)
+	$(BIN)/python bench/call_cost.py
 	$(BIN)/python bench/throughput.py
 	BENCH_SIZES=$(BENCH_SIZES) BENCH_FILL_SIZES=$(BENCH_FILL_SIZES) $(BIN)/python bench/loading.py
 	$(BIN)/python bench/updates_page.py
