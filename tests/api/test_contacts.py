@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plugins.simulator import HOST, Sim
+from tests.plugins.simulator import Sim
 
 
 def contact(external_id: str, **properties: object) -> dict[str, object]:
@@ -62,7 +62,7 @@ def test_paging_links_keep_the_base_path_the_client_used(sim: Sim, prefix: str) 
         query = {"MPSearchQuery": "city=Delft", "pageSize": 2}
         first = api.get("/contact/search", params=query).json()
         link = first["paging"]["next"]
-        assert link.startswith(f"{HOST}{prefix}/contact/search?"), link
+        assert link.startswith(f"{sim.base}{prefix}/contact/search?"), link
         second = api.get(link).json()
     found = [c["externalId"] for c in first["contacts"] + second["contacts"]]
     assert found == ["300", "301", "302"] and "next" not in second["paging"]
