@@ -77,6 +77,7 @@ def _replay(sim: Sim, first: httpx.Response) -> httpx.Response:
             headers={
                 "Authorization": first.request.headers["Authorization"],
                 "Content-Type": "application/json",
+                "Accept": first.request.headers["Accept"],
             },
             content=first.request.content,
         )
@@ -105,13 +106,15 @@ def test_a_replayed_insert_is_refused_as_replayed_and_stores_nothing_twice(sim: 
     assert len(sim.table("SELECT contact_id FROM contact_ids WHERE value = 'replayed-1'")) == 1
 
 
-def test_a_replayed_call_is_journaled_as_refused(sim: Sim) -> None:
-    with sim.client() as api:
-        first = api.get("/contact/1001")
-    _replay(sim, first)
+@pytest.mark.parametrize("accept", ["application/json", "application/xml"])
+def test_a_replayed_call_is_journaled_as_refused(sim: Sim, accept: str) -> None:
+    with sim.client(checked=False) as api:
+        first = api.get("/contact/1001", headers={"Accept": accept})
+    assert _replay(sim, first).headers["Content-Type"].startswith(accept)
     with sim.admin() as admin:
         calls = admin.get("/requests", params={"path": "/contact/1001"}).json()
     assert [call["status"] for call in calls["requests"][:2]] == [401, 200]
+    assert [call["errorType"] for call in calls["requests"][:2]] == ["NOT_AUTHORIZED", None]
 
 
 @pytest.mark.in_process  # counts the app's own transactions

@@ -106,6 +106,8 @@ class Attempt:
     fault: FaultRule | None = None  # the rule that fired
     base_string: str | None = None  # the server's base string of a refused signature
     nonce: Nonce | None = None  # a signed call's, spent or still to spend
+    rate: ratelimit.Counted | None = None  # what the account's rate limit made of it
+    error_type: str | None = None  # of the answer, when it is an error (errors.error_response)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class Call:
     started: float
     state: State = field(repr=False, compare=False)
     nonce: Nonce | None = field(default=None, repr=False, compare=False)
+    rate: ratelimit.Counted | None = None
+    error_type: str | None = None  # an admitted call can still be answered with an error
     base_string: ClassVar[None] = None  # an admitted call was signed right
 
     @contextmanager
@@ -200,7 +204,10 @@ def admit() -> Response | None:
         with svc.state.db.write() as conn:
             nonce.spend(conn)
         nonce.spent = True
-    ratelimit.admit(svc.state, caller, op)  # the account's own limit, before any fault rule
+    rate = ratelimit.count(svc.state, caller, op)  # the account's own limit, before any fault
+    g.call = attempt = replace(attempt, rate=rate)
+    if rate is not None and rate.refusal is not None:
+        raise rate.refusal
     fired = faults.fire(svc.state.db, rules)
     if fired is not None:
         g.call = attempt = replace(attempt, fault=fired.rule)
@@ -214,6 +221,7 @@ def admit() -> Response | None:
         started=started,
         state=svc.state,
         nonce=nonce,
+        rate=rate,
     )
     return None
 
@@ -232,7 +240,7 @@ def _finish(response: Response) -> Response:
     if call is None:
         return response  # not a call to the API
     response, dropped = faults.shape(call.fault, response)
-    ratelimit.headers(response)
+    ratelimit.headers(response, call.rate)
     svc = services()
     response = journal.record(
         svc.state, svc.config.journal_limit, call, response, dropped=dropped, refused=_instead
@@ -259,4 +267,17 @@ def register(app: Flask) -> None:
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_error_handler(faults.DropConnection, _dropped)
-    app.teardown_request(lambda _: ratelimit.leave(services().state))
+    app.teardown_request(_end)
+
+
+def _end(_: BaseException | None) -> None:
+    """Whatever happened to the call, it no longer counts against the concurrency cap."""
+    if (call := current()) is not None:
+        ratelimit.leave(services().state, call.rate)
+
+
+def answered_with(error_type: str) -> None:
+    """The call's answer is an error of ``error_type`` (for its journal entry, in either
+    representation)."""
+    if (call := current()) is not None:
+        g.call = replace(call, error_type=error_type)

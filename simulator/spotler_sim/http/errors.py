@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from spotler_sim.config import ADMIN_PREFIX
 from spotler_sim.errors import SpotlerError
-from spotler_sim.http.context import client_path
+from spotler_sim.http.context import answered_with, client_path
 from spotler_sim.http.representation import render
 
 log = logging.getLogger("simulator")
@@ -23,7 +23,7 @@ _HTTP_TYPES = {404: "RESOURCE_NOT_FOUND", 500: "BACKEND_EXCEPTION", 503: "BACKEN
 
 
 def error_response(error: SpotlerError, headers: dict[str, str] | None = None) -> Response:
-    g.error_type = error.error_type  # for the journal, whichever representation answers
+    answered_with(error.error_type)
     response = render(error.body(), error.status)
     for name, value in (headers or {}).items():
         response.headers[name] = value

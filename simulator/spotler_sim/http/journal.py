@@ -8,14 +8,14 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, g, request
+from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.errors import SpotlerError
-from spotler_sim.http import ratelimit
 from spotler_sim.http.faults import api_path
 from spotler_sim.state import State
 from spotler_sim.store import journal
@@ -48,6 +48,7 @@ def record(
                     nonce.spend(conn)
                 except SpotlerError as replay:
                     response, dropped = refused(replay, response), False
+                    call = replace(call, error_type=replay.error_type)
             journal.record(conn, _entry(state, conn, call, response, dropped), limit)
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
@@ -69,7 +70,7 @@ def _entry(
     fault = call.fault
     body = b"" if dropped or response.is_streamed else response.get_data()
     # errors.error_response names the error type (also of an answer in XML)
-    error_type = g.get("error_type") if response.status_code >= 400 else None
+    error_type = call.error_type if response.status_code >= 400 else None
     if error_type is None and response.status_code >= 400 and body:
         try:  # an answer made outside error_response (a dropped connection's stand-in)
             error_type = json.loads(body).get("errorType")
@@ -98,7 +99,7 @@ def _entry(
         "response_body": body.decode("utf-8", "replace"),
         "base_string": call.base_string,
         "response_headers": None if dropped else json.dumps(dict(response.headers)),
-        "rate_limit": json.dumps(rl.to_json()) if (rl := ratelimit.decision()) else None,
+        "rate_limit": json.dumps(call.rate.decision.to_json()) if call.rate else None,
     }
 
 
