@@ -345,6 +345,8 @@ def test_connections_are_durable_and_rows_read_by_name(tmp_path: Path) -> None:
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        # a worker waits up to 30 s for another's write lock before it gives up (not 5 s)
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
         assert conn.row_factory is sqlite3.Row and conn.isolation_level is None
     finally:
         conn.close()
