@@ -98,6 +98,8 @@ def test_enqueue_in_the_callers_transaction_is_undone_with_it(outbox: Outbox) ->
     )  # fmt: skip
     assert call.state == "pending" and call.attempts == 0 and call.ambiguous is False
     assert call.enqueued_at == call.next_attempt_at == NOW
+    own = outbox.enqueue("contact", "3", "contact.upsert", {"b": [2]})  # in its own transaction
+    assert must(outbox, own).payload == {"b": [2]}
 
 
 def test_enqueue_on_a_database_without_the_outbox_says_what_to_do(tmp_path: Path) -> None:
