@@ -122,8 +122,12 @@ def _exits(process: subprocess.Popen[str], within: float) -> bool:
 def test_journal_follow_prints_new_calls(server: LiveServer) -> None:
     # faulthandler: a follower that outlives its Ctrl-C is aborted, and prints where it stood.
     env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
+    # Started as a script's background job is: with SIGINT ignored, which Python then never
+    # turns into KeyboardInterrupt (the follower ran on after Ctrl-C in a backgrounded make test).
+    as_background_job = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]
     follower = subprocess.Popen(
-        [*CLI, "journal", "--follow", "--path", "/contact/follow-me*", "--url", server.base],
+        [*as_background_job, *CLI, "journal", "--follow", "--path", "/contact/follow-me*",
+         "--url", server.base],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )  # fmt: skip
     assert follower.stdout is not None

@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import time
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from spotler_sim.domain.verdicts import RULES, SEVERITIES
 from spotler_sim.testing import exposure as exposure_files
 from spotler_sim.testing.admin_client import AdminClient, AdminError
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 console = Console(highlight=False, soft_wrap=True)
 
 
@@ -286,15 +290,26 @@ def journal(args: argparse.Namespace) -> None:
     if not args.follow:
         return
     last = max([e["id"] for e in page["requests"]], default=0)
-    try:
-        while True:
-            time.sleep(1)
+    with _until_stopped() as stopped:
+        while not stopped.wait(1):
             fresh = _newer_than(admin, filters, last)
             if fresh:
                 last = fresh[-1]["id"]
                 _show(args, fresh, lambda rows: _journal_rows(rows, "new calls"))
-    except KeyboardInterrupt:
-        return
+
+
+@contextmanager
+def _until_stopped() -> Iterator[threading.Event]:
+    """An event that Ctrl-C or SIGTERM sets. Set here, not left to Python's KeyboardInterrupt: a
+    process started in the background by a non-interactive shell inherits SIGINT ignored, and
+    Python then never raises it (a follower started so ran on after Ctrl-C)."""
+    stopped = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: stopped.set()) for s in STOP_SIGNALS}
+    try:
+        yield stopped
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _newer_than(admin: AdminClient, filters: dict[str, Any], last: int) -> list[dict[str, Any]]:
@@ -571,7 +586,9 @@ def register(commands: Any) -> None:
     for name, text in FILTERS.items():
         jnl.add_argument(f"--{name}", type=int if name == "status" else str, help=text)
     jnl.add_argument("--limit", type=int, default=30, help="entries to show (default 30)")
-    jnl.add_argument("--follow", action="store_true", help="keep printing new calls until Ctrl-C")
+    jnl.add_argument(
+        "--follow", action="store_true", help="keep printing new calls until Ctrl-C or SIGTERM"
+    )
     jnl.set_defaults(run=_guarded(journal))
 
     vrd = commands.add_parser(
