@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections.abc import Mapping
 from urllib.parse import quote
 
 import httpx
@@ -17,7 +18,10 @@ from hypothesis import strategies as st
 from oauthlib.oauth1.rfc5849 import signature
 
 from spotler_connector.auth import OAuth1Auth
+from spotler_sim.errors import SpotlerError
 from spotler_sim.http.auth import AuthFailure, SignatureVerifier
+from spotler_sim.http.context import Nonce
+from spotler_sim.store import Database
 
 KEY, SECRET = "demo-webshop", "demo-webshop-secret"
 URL = "http://127.0.0.1:8080/integrationservice-1.1.0/contact/search"
@@ -25,15 +29,18 @@ QUERY = "MPSearchQuery=email%3Djan%40example.com&pageSize=1"
 BODY = b'{"contact": {"externalId": "1"}}'
 
 
-def verifier() -> SignatureVerifier:
-    seen: set[tuple[str, int, str]] = set()
+class DemoVerifier(SignatureVerifier):
+    """Both steps as ``admit()`` runs them, with the demo Key's Secret."""
 
-    def use_nonce(key: str, timestamp: int, nonce: str) -> bool:
-        first = (key, timestamp, nonce) not in seen
-        seen.add((key, timestamp, nonce))
-        return first
+    def verify(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> str:
+        header = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        signed = self.read(method, uri, header)
+        self.check(signed, {KEY: SECRET}.get(signed.key), body)
+        return signed.key
 
-    return SignatureVerifier({KEY: SECRET}.get, use_nonce, max_skew_seconds=300)
+
+def verifier() -> DemoVerifier:
+    return DemoVerifier(max_skew_seconds=300)
 
 
 def sign_with_oauthlib(
@@ -199,14 +206,19 @@ def test_a_timestamp_within_five_minutes_passes(skew: int) -> None:
 
 
 def test_a_nonce_is_used_once_per_key_and_timestamp() -> None:
-    check = verifier()
+    db = Database(":memory:")
     now = int(time.time())
-    first = hand_signed("GET", URL, "", timestamp=now, nonce="abc")
-    assert check.verify("GET", URL, header_of(first), b"") == KEY
-    with pytest.raises(AuthFailure, match="nonce"):
-        check.verify("GET", URL, header_of(first), b"")
-    later = hand_signed("GET", URL, "", timestamp=now + 1, nonce="abc")
-    assert check.verify("GET", URL, header_of(later), b"") == KEY
+    first, same, later, other_key = (
+        Nonce(KEY, now, "abc"), Nonce(KEY, now, "abc"), Nonce(KEY, now + 1, "abc"),
+        Nonce("other", now, "abc"),
+    )  # fmt: skip
+    first.spend_alone(db)
+    with pytest.raises(SpotlerError, match="nonce was already used") as refused:
+        same.spend_alone(db)
+    assert refused.value.status == 401 and not same.spent
+    later.spend_alone(db)
+    other_key.spend_alone(db)
+    assert first.spent and later.spent and other_key.spent
 
 
 def test_other_signature_methods_are_refused() -> None:

@@ -24,15 +24,12 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from oauthlib.oauth1.rfc5849 import SIGNATURE_HMAC_SHA1, signature, utils
-
-SecretLookup = Callable[[str], "str | None"]
-NonceRecorder = Callable[[str, int, str], bool]  # (key, timestamp, nonce) -> first use?
 
 HOW_TO_SIGN = (
     "sign every call with OAuth 1.0a HMAC-SHA1 using your Key as consumer key and your Secret "
@@ -124,24 +121,12 @@ class _Secrets:
 
 
 class SignatureVerifier:
-    """Verifies a request and answers the consumer key it was signed with."""
+    """Verifies a request's signature in two steps: ``read`` what it says, then ``check`` it
+    against the Secret of its Key. The nonce is the caller's to spend (``context.Nonce``): it is
+    spent in the call's first write transaction, not here."""
 
-    def __init__(
-        self,
-        secret_for: SecretLookup,
-        use_nonce: NonceRecorder,
-        max_skew_seconds: int = 300,
-    ) -> None:
-        self._secret_for = secret_for
-        self._use_nonce = use_nonce
+    def __init__(self, max_skew_seconds: int = 300) -> None:
         self._max_skew = max_skew_seconds
-
-    def verify(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> str:
-        """Both steps, with the secret from the lookup this verifier was made with."""
-        header = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-        signed = self.read(method, uri, header)
-        self.check(signed, self._secret_for(signed.key), body)
-        return signed.key
 
     # ---- step 1: what the request says ---------------------------------------------------
     def read(self, method: str, uri: str, authorization: str | None) -> SignedRequest:
@@ -217,12 +202,9 @@ class SignatureVerifier:
             )
 
     # ---- step 2: does it hold ------------------------------------------------------------
-    def check(
-        self, signed: SignedRequest, secret: str | None, body: bytes, *, spend_nonce: bool = True
-    ) -> None:
-        """Refuses a request whose key has no ``secret``, whose signature or body hash does not
-        match, or (with ``spend_nonce``) whose nonce was used before with its key and timestamp.
-        Without it the caller spends the nonce itself, before the answer leaves."""
+    def check(self, signed: SignedRequest, secret: str | None, body: bytes) -> None:
+        """Refuses a request whose key has no ``secret``, or whose signature or body hash does
+        not match."""
         if secret is None:
             raise AuthFailure(
                 "AUTH_NOT_FOUND",
@@ -241,8 +223,6 @@ class SignatureVerifier:
                 base_string=base_string,
             )
         self._check_body_hash(signed, body)
-        if spend_nonce and not self._use_nonce(signed.key, signed.timestamp, signed.nonce):
-            raise replayed()
 
     @staticmethod
     def _check_body_hash(signed: SignedRequest, body: bytes) -> None:

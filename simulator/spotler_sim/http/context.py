@@ -41,7 +41,8 @@ from spotler_sim.errors import SpotlerError
 from spotler_sim.http import faults, journal, ratelimit, validation
 from spotler_sim.http.auth import AuthFailure, SignatureVerifier, replayed
 from spotler_sim.state import State
-from spotler_sim.store.accounts import caller_for_key, secret_for, use_nonce
+from spotler_sim.store.accounts import caller_for_key, use_nonce
+from spotler_sim.store.database import Database
 from spotler_sim.store.unit import AccountStore
 
 log = logging.getLogger("spotler_sim.http.auth")
@@ -57,19 +58,7 @@ class Services:
 
 
 def build_services(config: Config, state: State) -> Services:
-    def lookup_secret(key: str) -> str | None:  # for verify(): admit() looks the caller up
-        with state.db.read() as conn:
-            return secret_for(conn, key)
-
-    def remember_nonce(key: str, timestamp: int, nonce: str) -> bool:
-        with state.db.write() as conn:
-            return use_nonce(conn, key, timestamp, nonce, int(time.time()) - NONCE_MEMORY_SECONDS)
-
-    verifier = SignatureVerifier(
-        secret_for=lookup_secret,
-        use_nonce=remember_nonce,
-        max_skew_seconds=config.max_signature_skew_seconds,
-    )
+    verifier = SignatureVerifier(max_skew_seconds=config.max_signature_skew_seconds)
     return Services(config, state, verifier)
 
 
@@ -88,12 +77,21 @@ class Nonce:
     spent: bool = False  # set by whoever spent it, once its transaction has committed
 
     def spend(self, conn: sqlite3.Connection) -> None:
-        """Record the nonce in ``conn``'s write transaction; 401 when it was used before (then
-        the transaction rolls back, and nothing the call wrote in it stays)."""
+        """Record the nonce in ``conn``'s write transaction (nothing once it is spent); 401 when
+        it was used before (then the transaction rolls back, and nothing the call wrote in it
+        stays). Whoever commits that transaction sets ``spent``."""
+        if self.spent:
+            return
         forget_before = int(time.time()) - NONCE_MEMORY_SECONDS
         if not use_nonce(conn, self.key, self.timestamp, self.value, forget_before):
             failure = replayed()
             raise SpotlerError(401, failure.error_type, failure.message)
+
+    def spend_alone(self, db: Database) -> None:
+        """Spend it in a write transaction of its own."""
+        with db.write() as conn:
+            self.spend(conn)
+        self.spent = True
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ class Call:
     def store(self, *, write: bool) -> Iterator[tuple[AccountStore, int]]:
         """The caller's account store inside one transaction, and the simulated time in it; a
         write transaction spends the call's nonce first."""
-        nonce = self.nonce if write and self.nonce is not None and not self.nonce.spent else None
+        nonce = self.nonce if write else None
         with self.state.store(self.caller.account.id, write=write) as (store, now):
             if nonce is not None:
                 nonce.spend(store.conn)
@@ -191,7 +189,7 @@ def admit() -> Response | None:
         with svc.state.db.read() as conn:
             caller = caller_for_key(conn, signed.key)
             rules = faults.matching(conn, svc.state.now_ms(conn), caller, op) if caller else []
-        svc.verifier.check(signed, caller.auth.secret if caller else None, body, spend_nonce=False)
+        svc.verifier.check(signed, caller.auth.secret if caller else None, body)
     except AuthFailure as failure:
         if failure.base_string:
             log.debug("refused signature; server base string: %s", failure.base_string)
@@ -201,9 +199,7 @@ def admit() -> Response | None:
     nonce = Nonce(signed.key, signed.timestamp, signed.nonce)
     g.call = attempt = replace(attempt, caller=caller, nonce=nonce)
     if rules or caller.account.rate_limit is not None:  # admission writes: a replay must not
-        with svc.state.db.write() as conn:
-            nonce.spend(conn)
-        nonce.spent = True
+        nonce.spend_alone(svc.state.db)
     rate = ratelimit.count(svc.state, caller, op)  # the account's own limit, before any fault
     g.call = attempt = replace(attempt, rate=rate)
     if rate is not None and rate.refusal is not None:

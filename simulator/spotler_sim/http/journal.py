@@ -40,7 +40,7 @@ def record(
     """One journal row for this call (clipped and pruned as ``limit`` says), and the answer to
     send. A nonce the call has not spent yet is spent in the same transaction: a replayed call
     is answered (and journaled) as ``refused`` says instead. The journal never breaks an answer."""
-    nonce = call.nonce if call.nonce is not None and not call.nonce.spent else None
+    nonce = call.nonce
     try:
         with state.db.write() as conn:
             if nonce is not None:
@@ -54,8 +54,7 @@ def record(
         log.exception("could not record %s %s in the journal", request.method, request.path)
         if nonce is not None:  # but the nonce is spent before the answer leaves, alone then
             try:
-                with state.db.write() as conn:
-                    nonce.spend(conn)
+                nonce.spend_alone(state.db)
             except SpotlerError as replay:
                 return refused(replay, response)
     if nonce is not None:
