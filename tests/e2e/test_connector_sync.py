@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,8 +22,8 @@ import pytest
 from spotler_connector.api import SpotlerClient
 from spotler_connector.demo import Webshop, busy_day, compare, stored_orders
 from spotler_connector.queue import Outbox, RetryPolicy
-from spotler_connector.worker import Worker
 from spotler_sim.testing.admin_client import AdminClient
+from tests.e2e.workers import workers_running
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 from tests.waiting import wait_for
 
@@ -92,17 +91,11 @@ def test_a_thousand_changes_sync_exactly_through_a_bad_day(flaky: Any, tmp_path:
     shop = Webshop(tmp_path / "shop.db", outbox)
     made = busy_day(shop, customers=400, orders=380)
     assert made >= 1000
-    stop = threading.Event()
-    workers = [
-        Worker(
-            outbox, SpotlerClient(live.base, KEY, SECRET, timeout=5), lease_seconds=10, stop=stop
-        )
-        for _ in range(2)
-    ]
-    threads = [threading.Thread(target=w.run, args=(0.05,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    try:
+
+    def client() -> SpotlerClient:
+        return SpotlerClient(live.base, KEY, SECRET, timeout=5)
+
+    with workers_running(outbox, client, lease_seconds=10):
         wait_for(lambda: outbox.counts()["delivered"] >= 300, "300 deliveries")
         admin.advance_clock(600)  # 02:05: maintenance, every call answers 503
         # Once maintenance has refused several calls, what was answered before it is recorded;
@@ -113,12 +106,6 @@ def test_a_thousand_changes_sync_exactly_through_a_bad_day(flaky: Any, tmp_path:
         assert outbox.counts()["delivered"] == during, "delivered during maintenance"
         admin.advance_clock(1800)  # 02:35: maintenance over
         wait_for(lambda: outbox.counts()["waiting"] == 0, "the outbox to drain", timeout=300)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(30)
-        for worker in workers:
-            worker.api.close()
     fired = {f["description"]: f["fired"] for f in admin.faults()}
     assert all(fired[rule["description"]] > 0 for rule in BAD_DAY), fired
     assert sum(c.ambiguous for c in outbox.calls(states=("delivered",), limit=5000)) > 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,9 +21,9 @@ import pytest
 from spotler_connector.api import SpotlerClient
 from spotler_connector.demo import Webshop, busy_day
 from spotler_connector.queue import Outbox, RetryPolicy
-from spotler_connector.worker import Worker
 from spotler_sim import fixtures
 from spotler_sim.testing.admin_client import AdminClient
+from tests.e2e.workers import workers_running
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 from tests.waiting import wait_for
 
@@ -184,19 +183,8 @@ def test_the_reference_connector_meets_the_rate_limited_account_without_a_verdic
     )
     shop = Webshop(tmp_path / "shop.db", outbox)
     busy_day(shop, customers=30, orders=20, seed=5)
-    stop = threading.Event()
-    workers = [Worker(outbox, SpotlerClient(server.base, KEY, SECRET), stop=stop) for _ in range(2)]
-    threads = [threading.Thread(target=w.run, args=(0.05,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    try:
+    with workers_running(outbox, lambda: SpotlerClient(server.base, KEY, SECRET)):
         wait_for(lambda: outbox.counts()["waiting"] == 0, "the outbox to drain", timeout=180)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(30)
-        for worker in workers:
-            worker.api.close()
     counts = outbox.counts()
     assert counts["waiting"] == counts["failed"] == 0, counts
     assert admin.count(account="demo", status=429) > 0, "the limit was never met"
