@@ -22,6 +22,13 @@ for the request line: 414; ``HEADER_FIELD_LIMIT`` bytes per header and ``HEADER_
 headers: 431; malformed lines and headers, Content-Length with Transfer-Encoding: 400); its
 refusals are shaped here too, instead of its HTML error page. Under TLS the socket speaks
 TLS before HTTP, so the front steps aside and gunicorn reads as it always does.
+
+A whole API call is served right on the main thread while no call can wait in the server (no
+fault rule delays or hangs calls, no account caps its calls in flight: store/waits.py). Handing
+a call to a thread and back cost as much CPU as the call itself, and eight threads contending
+for the interpreter cost a third more. Every other request (the admin API, the pages, the
+refusals above) and every API call while one may wait still goes to the threads, so a slow call
+never holds the loop.
 """
 
 from __future__ import annotations
@@ -30,8 +37,10 @@ import contextlib
 import errno
 import selectors
 import socket
+import sqlite3
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -46,6 +55,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http.representation import error_payload, prefers_xml
+from spotler_sim.store.waits import calls_may_wait
 
 REQUEST_LINE_LIMIT = 8190  # bytes of "GET /path?query HTTP/1.1" (gunicorn's largest)
 HEADER_FIELD_LIMIT = 8190  # bytes of one header line
@@ -83,6 +93,7 @@ class _Framer:
         self._body = 0
         self.raw = bytearray()
         self.xml = False
+        self.api = False  # a call of the API (not the admin API, a page or the contract)
         self.started = False
 
     def feed(self, data: bytes) -> bytes | Refusal | None:
@@ -126,7 +137,9 @@ class _Framer:
 
     def _read_head(self, request: h11.Request) -> None:
         self.xml = _answers_xml(request.target, dict(request.headers).get(b"accept"))
-        self._admin = request.target.decode("latin-1").startswith(ADMIN_PREFIX)
+        target = request.target.decode("latin-1")
+        self.api = target.startswith(API_PREFIXES)
+        self._admin = target.startswith(ADMIN_PREFIX)
         if self._admin:  # seeds and snapshots are large on purpose
             self._body_limit = self._config.max_admin_body_bytes
 
@@ -224,6 +237,7 @@ class BufferedConn(TConn):  # type: ignore[misc]
         self.leftover = b""
         self.message = b""
         self.refusal: Refusal | None = None
+        self.api = False  # the request is an API call (see _Framer.api)
         self.deadline = 0.0
         self.data_ready = True  # the front waited for the data already
 
@@ -311,6 +325,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         else:
             conn.message = outcome
             conn.leftover = conn.framer.leftover
+            conn.api = conn.framer.api
         conn.framer = None
         self.enqueue_req(conn)
 
@@ -344,10 +359,33 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             else:
                 self._close(conn)
 
+    def enqueue_req(self, conn: BufferedConn) -> None:
+        """An API call that cannot wait is served here on the main thread (see above); any
+        other request goes to a thread."""
+        if not (self.buffering and conn.api and conn.refusal is None) or self._calls_may_wait():
+            super().enqueue_req(conn)
+            return
+        served: Future[Any] = Future()
+        served.set_result(self.handle(conn))  # handle() answers every failure itself
+        self.finish_request(conn, served)
+
+    def _calls_may_wait(self) -> bool:
+        try:
+            with self.wsgi.extensions["spotler"].state.db.read() as conn:
+                return calls_may_wait(conn)
+        except sqlite3.Error:  # cannot tell: the threads serve every request
+            return True
+
     def finish_request(self, conn: BufferedConn, fs: Any) -> None:
         super().finish_request(conn, fs)
         if self.buffering and conn.leftover and conn in self.keepalived_conns:
-            self.on_client_socket_readable(conn, conn.sock)  # serve the pipelined request
+            # The pipelined request after it, on the loop's next turn: served on this thread,
+            # a hundred pipelined calls would otherwise nest a hundred deep.
+            self.method_queue.defer(self._serve_leftover, conn)
+
+    def _serve_leftover(self, conn: BufferedConn) -> None:
+        if conn.leftover and conn in self.keepalived_conns:  # not read by the poller meanwhile
+            self.on_client_socket_readable(conn, conn.sock)
 
     # -- the threads ---------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ from spotler_sim.errors import SpotlerError
 EFFECTS = ("status", "rateLimit", "latency", "hang", "reset", "malformed", "lostResponse")
 # Effects that delay an answer but leave it as the simulator made it: still on the contract.
 CONTRACT_KEEPING = frozenset({"latency"})
+# Effects that keep a call waiting in the server (store/waits.py).
+WAITING_KINDS = ("latency", "hang")
 
 
 def rule_document(

@@ -96,10 +96,7 @@ def caller_for_key(conn: sqlite3.Connection, key: str) -> Caller | None:
     generation label, instead of three queries, answers the usual call."""
     if not isinstance(conn, Connection):
         return _read_caller(conn, key)
-    (generation,) = conn.execute("SELECT n FROM generation WHERE id = 1").fetchone()
-    if generation != conn.generation:
-        conn.callers.clear()
-        conn.generation = generation
+    conn.refresh()
     found: Caller | None = conn.callers.get(key)
     if found is None:
         found = _read_caller(conn, key)

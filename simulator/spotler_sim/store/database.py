@@ -38,13 +38,23 @@ ADDED_COLUMNS = (
 
 
 class Connection(sqlite3.Connection):
-    """A connection of one thread, with the callers it has read (store/accounts.py): valid
-    while the database's account generation is the one they were read at."""
+    """A connection of one thread, with what it has read of the database's generation (the
+    callers, store/accounts.py; whether a call may wait, store/waits.py): valid while the
+    generation label is the one they were read at."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.generation = -1
         self.callers: dict[str, Any] = {}
+        self.may_wait: bool | None = None
+
+    def refresh(self) -> None:
+        """Forget what was read at an older generation (one read of its label)."""
+        (generation,) = self.execute("SELECT n FROM generation WHERE id = 1").fetchone()
+        if generation != self.generation:
+            self.callers.clear()
+            self.may_wait = None
+            self.generation = generation
 
 
 class WriterQueue:

@@ -479,7 +479,14 @@ CREATE TABLE IF NOT EXISTS temporary_list_members (
 CREATE INDEX IF NOT EXISTS temporary_list_members_contact ON temporary_list_members (contact_id);
 CREATE INDEX IF NOT EXISTS temporary_list_members_account ON temporary_list_members (account_id);
 
--- Every change of what a caller is made of gives the generation a new label (see above).
+-- Every change of what a caller is made of gives the generation a new label (see above), and so
+-- does a fault rule added or removed: a worker keeps whether a call may wait (store/waits.py).
+CREATE TRIGGER IF NOT EXISTS faults_insert_generation AFTER INSERT ON faults BEGIN
+    UPDATE generation SET n = random() WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS faults_delete_generation AFTER DELETE ON faults BEGIN
+    UPDATE generation SET n = random() WHERE id = 1;
+END;
 CREATE TRIGGER IF NOT EXISTS accounts_insert_generation AFTER INSERT ON accounts BEGIN
     UPDATE generation SET n = random() WHERE id = 1;
 END;
