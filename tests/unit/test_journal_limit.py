@@ -113,3 +113,24 @@ def test_a_journal_max_it_cannot_read_says_what_to_give(text: str) -> None:
 def test_a_byte_cap_too_small_for_a_few_calls_is_refused() -> None:
     with pytest.raises(ValueError, match=r"allow at least 2 MiB"):
         JournalLimit.parse("1MiB")
+
+
+def test_a_file_with_the_old_insert_trigger_counts_each_call_once(tmp_path: Path) -> None:
+    """Files from before kept the journal's bytes with an insert trigger; the insert counts its
+    own row now, so the trigger must be gone once the file is opened."""
+    path = str(tmp_path / "old.db")
+    Database(path).close()
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TRIGGER journal_added AFTER INSERT ON journal BEGIN "
+        "UPDATE journal_size SET bytes = bytes + NEW.size WHERE id = 1; END"
+    )
+    old.commit()
+    old.close()
+    db = Database(path)
+    with db.write() as connection:
+        for n in range(3):
+            journal.record(connection, entry(n, body="x" * 50), JournalLimit())
+        (total,) = connection.execute("SELECT sum(size) FROM journal").fetchone()
+        assert connection.execute("SELECT bytes FROM journal_size").fetchone()[0] == total
+    db.close()

@@ -20,6 +20,7 @@ TEXTS = ("path", "query", "request_body", "response_body", "base_string")
 _INSERT = (
     f"INSERT INTO journal ({', '.join(COLUMNS)}, size) VALUES ({', '.join('?' * len(COLUMNS))}, ?)"
 )
+_ADD_SIZE = "UPDATE journal_size SET bytes = bytes + ? WHERE id = 1 RETURNING bytes"
 
 
 def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
@@ -33,9 +34,10 @@ def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit)
     cursor = conn.execute(_INSERT, [*(values.get(c) for c in COLUMNS), size])
     new_id = int(cursor.lastrowid or 0)
     # Ids are given in order and only the oldest are removed: the newest ``rows`` calls are
-    # those with ids above new_id - rows.
-    conn.execute("DELETE FROM journal WHERE id <= ?", (new_id - limit.rows,))
-    (total,) = conn.execute("SELECT bytes FROM journal_size WHERE id = 1").fetchone()
+    # those with ids above new_id - rows (none below 1: nothing to remove before the cap fills).
+    if new_id > limit.rows:
+        conn.execute("DELETE FROM journal WHERE id <= ?", (new_id - limit.rows,))
+    (total,) = conn.execute(_ADD_SIZE, (size,)).fetchone()
     if total > limit.bytes:
         _prune_bytes(conn, total - limit.bytes, new_id)
     return new_id
