@@ -13,10 +13,15 @@ It leaves one frozen ``Call`` in ``flask.g.call``; the handler takes it as its a
 the journal records it after the answer. A call refused on the way leaves an ``Attempt``: as
 much of the call as was known when it was refused.
 
+A call holds one transaction at a time across these steps (``store.held``): authentication
+reads in a snapshot that a reading handler reads in too; a writing handler's transaction stays
+open until the journal entry commits with it.
+
 A signed call spends its nonce in its first write transaction, so that a call writes once: the
-handler's (``Call.store(write=True)``), else the journal entry's, which is written before the
-answer leaves; a replayed call is answered 401 either way, and nothing it wrote stays. A call
-whose admission writes (a rate limit to count, fault rules that match) spends it before that.
+handler's (``Call.store(write=True)``), which the journal entry joins, else the journal entry's,
+which is written before the answer leaves; a replayed call is answered 401 either way, and
+nothing it wrote stays. A call whose admission writes (a rate limit to count, fault rules that
+match) spends it before that.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from spotler_sim.http.auth import AuthFailure, SignatureVerifier, replayed
 from spotler_sim.state import State
 from spotler_sim.store.accounts import caller_for_key, use_nonce
 from spotler_sim.store.database import Database
+from spotler_sim.store.held import HeldTransaction
 from spotler_sim.store.unit import AccountStore
 
 log = logging.getLogger("spotler_sim.http.auth")
@@ -99,6 +105,7 @@ class Attempt:
     """A call as far as ``admit()`` took it before refusing it: what the journal records."""
 
     started: float
+    held: HeldTransaction = field(repr=False, compare=False)
     operation: Operation | None = None
     caller: Caller | None = None
     fault: FaultRule | None = None  # the rule that fired
@@ -120,6 +127,7 @@ class Call:
     fault: FaultRule | None
     started: float
     state: State = field(repr=False, compare=False)
+    held: HeldTransaction = field(repr=False, compare=False)
     nonce: Nonce | None = field(default=None, repr=False, compare=False)
     rate: ratelimit.Counted | None = None
     error_type: str | None = None  # an admitted call can still be answered with an error
@@ -127,21 +135,34 @@ class Call:
 
     @contextmanager
     def store(self, *, write: bool) -> Iterator[tuple[AccountStore, int]]:
-        """The caller's account store inside one transaction, and the simulated time in it; a
-        write transaction spends the call's nonce first."""
-        nonce = self.nonce if write else None
-        with self.state.store(self.caller.account.id, write=write) as (store, now):
-            if nonce is not None:
-                nonce.spend(store.conn)
-            yield store, now
-        if nonce is not None:
-            nonce.spent = True
+        """The caller's account store inside the call's transaction, and the simulated time in
+        it. Reading, that is the snapshot the call was admitted in; writing, a write transaction
+        that spends the call's nonce first and stays open for the journal entry (an error in it
+        rolls it back)."""
+        held = self.held
+        if not write:
+            conn = held.read()
+            yield AccountStore(conn, self.caller.account.id), self._now()
+            return
+        conn = held.write()
+        try:
+            if self.nonce is not None:
+                self.nonce.spend(conn)
+            yield AccountStore(conn, self.caller.account.id), self._now()
+        except BaseException:
+            held.rollback()
+            raise
+        if self.nonce is not None:
+            self.nonce.spent = True  # its transaction commits with the journal entry
+
+    def _now(self) -> int:
+        return self.held.clock().now_ms(self.state.wall_ms())
 
 
 def _begin() -> None:
     """Before anything else: a call to the API starts (its duration is measured from here)."""
     if request.path.startswith(API_PREFIXES):
-        g.call = Attempt(started=time.perf_counter())
+        g.call = Attempt(time.perf_counter(), HeldTransaction(services().state.db))
 
 
 def current() -> Call | Attempt | None:
@@ -178,17 +199,24 @@ def admit() -> Response | None:
     if request.method == "OPTIONS":  # nothing to sign or change
         return _options()
     op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
-    started = call.started if (call := current()) is not None else time.perf_counter()
-    g.call = attempt = Attempt(started, op)
     svc = services()
+    if (call := current()) is not None:
+        started, held = call.started, call.held
+    else:
+        started, held = time.perf_counter(), HeldTransaction(svc.state.db)
+    g.call = attempt = Attempt(started, held, op)
     body = request.get_data(cache=True)
     try:
         signed = svc.verifier.read(
             request.method, signed_uri(), request.headers.get("Authorization")
         )
-        with svc.state.db.read() as conn:
-            caller = caller_for_key(conn, signed.key)
-            rules = faults.matching(conn, svc.state.now_ms(conn), caller, op) if caller else []
+        conn = held.read()  # held on: the handler reads in the same snapshot
+        caller = caller_for_key(conn, signed.key)
+        if caller is not None:
+            now = held.clock().now_ms(svc.state.wall_ms())
+            rules = faults.matching(conn, now, caller, op)
+        else:
+            rules = []
         svc.verifier.check(signed, caller.auth.secret if caller else None, body)
     except AuthFailure as failure:
         if failure.base_string:
@@ -199,6 +227,7 @@ def admit() -> Response | None:
     nonce = Nonce(signed.key, signed.timestamp, signed.nonce)
     g.call = attempt = replace(attempt, caller=caller, nonce=nonce)
     if rules or caller.account.rate_limit is not None:  # admission writes: a replay must not
+        held.commit()
         nonce.spend_alone(svc.state.db)
     rate = ratelimit.count(svc.state, caller, op)  # the account's own limit, before any fault
     g.call = attempt = replace(attempt, rate=rate)
@@ -216,6 +245,7 @@ def admit() -> Response | None:
         fault=attempt.fault,
         started=started,
         state=svc.state,
+        held=held,
         nonce=nonce,
         rate=rate,
     )
@@ -267,8 +297,10 @@ def register(app: Flask) -> None:
 
 
 def _end(_: BaseException | None) -> None:
-    """Whatever happened to the call, it no longer counts against the concurrency cap."""
+    """Whatever happened to the call, its transaction is over (the journal has committed it
+    unless the journal failed) and it no longer counts against the concurrency cap."""
     if (call := current()) is not None:
+        call.held.commit()
         ratelimit.leave(services().state, call.rate)
 
 

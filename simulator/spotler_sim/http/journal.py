@@ -7,7 +7,8 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from spotler_sim.errors import SpotlerError
 from spotler_sim.http.faults import api_path
 from spotler_sim.state import State
 from spotler_sim.store import journal
+from spotler_sim.store.held import HeldTransaction
 
 if TYPE_CHECKING:
     from spotler_sim.http.context import Attempt, Call
@@ -38,20 +40,34 @@ def record(
     refused: Callable[[SpotlerError, Response], Response],
 ) -> Response:
     """One journal row for this call (clipped and pruned as ``limit`` says), and the answer to
-    send. A nonce the call has not spent yet is spent in the same transaction: a replayed call
-    is answered (and journaled) as ``refused`` says instead. The journal never breaks an answer."""
+    send. It joins the write transaction the handler holds open, else it writes in one of its
+    own. A nonce the call has not spent yet is spent in the same transaction: a replayed call is
+    answered (and journaled) as ``refused`` says instead. The journal never breaks an answer:
+    when it fails, what the handler wrote still commits."""
     nonce = call.nonce
+    held = call.held
+    handler_wrote = held.writing
     try:
-        with state.db.write() as conn:
-            if nonce is not None:
-                try:
-                    nonce.spend(conn)
-                except SpotlerError as replay:
-                    response, dropped = refused(replay, response), False
-                    call = replace(call, error_type=replay.error_type)
-            journal.record(conn, _entry(state, conn, call, response, dropped), limit)
+        conn = held.write()
+        if nonce is not None:
+            try:
+                nonce.spend(conn)
+            except SpotlerError as replay:
+                response, dropped = refused(replay, response), False
+                call = replace(call, error_type=replay.error_type)
+        entry = _entry(state, held, call, response, dropped)
+        if handler_wrote:
+            with _savepoint(conn):
+                journal.record(conn, entry, limit)
+        else:
+            journal.record(conn, entry, limit)
+        held.commit()
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
+        if handler_wrote and held.writing:
+            held.commit()  # the handler's work (and the nonce it spent) stays
+        else:
+            held.rollback()
         if nonce is not None:  # but the nonce is spent before the answer leaves, alone then
             try:
                 nonce.spend_alone(state.db)
@@ -62,8 +78,21 @@ def record(
     return response
 
 
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """Undo only the journal's part of a transaction when it fails."""
+    conn.execute("SAVEPOINT journal_entry")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO journal_entry")
+        conn.execute("RELEASE journal_entry")
+        raise
+    conn.execute("RELEASE journal_entry")
+
+
 def _entry(
-    state: State, conn: sqlite3.Connection, call: Call | Attempt, response: Response, dropped: bool
+    state: State, held: HeldTransaction, call: Call | Attempt, response: Response, dropped: bool
 ) -> dict[str, Any]:
     caller = call.caller
     fault = call.fault
@@ -80,7 +109,7 @@ def _entry(
     }
     return {
         "wall_ms": int(time.time() * 1000),
-        "sim_ms": state.now_ms(conn),
+        "sim_ms": (held.seen_clock or held.clock()).now_ms(state.wall_ms()),
         "method": request.method,
         "path": api_path(),
         "query": request.query_string.decode("latin-1"),
