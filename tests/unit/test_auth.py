@@ -20,8 +20,9 @@ from oauthlib.oauth1.rfc5849 import signature
 from spotler_connector.auth import OAuth1Auth
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http.auth import AuthFailure, SignatureVerifier
-from spotler_sim.http.context import Nonce
+from spotler_sim.http.context import NONCE_MEMORY_SECONDS, Nonce, _Forgetting
 from spotler_sim.store import Database
+from spotler_sim.store.accounts import use_nonce
 
 KEY, SECRET = "demo-webshop", "demo-webshop-secret"
 URL = "http://127.0.0.1:8080/integrationservice-1.1.0/contact/search"
@@ -242,3 +243,17 @@ def test_oauth_parameters_both_in_the_header_and_the_query_are_refused_as_sent_t
         verifier().verify("GET", f"{URL}?{QUERY}&{query}", header_of(params), b"")
     assert refused.value.error_type == "NOT_AUTHORIZED"
     assert "twice" in refused.value.message and "one place" in refused.value.message
+
+
+def test_old_nonces_are_dropped_once_in_a_while_not_on_every_call() -> None:
+    forgetting = _Forgetting()
+    first = forgetting.before()
+    assert first is not None and abs(first - (time.time() - NONCE_MEMORY_SECONDS)) < 2
+    assert forgetting.before() is None  # not again within FORGET_EVERY_SECONDS
+    db = Database(":memory:")
+    with db.write() as conn:
+        assert use_nonce(conn, KEY, 1, "old", None)
+        assert use_nonce(conn, KEY, first + 1, "kept", None)
+        assert use_nonce(conn, KEY, first + 2, "new", first)
+        kept = [row[0] for row in conn.execute("SELECT nonce FROM nonces ORDER BY timestamp")]
+    assert kept == ["kept", "new"]

@@ -54,6 +54,27 @@ from spotler_sim.store.unit import AccountStore
 log = logging.getLogger("spotler_sim.http.auth")
 
 NONCE_MEMORY_SECONDS = 900  # longer than any timestamp the verifier accepts
+# How often a process drops the nonces older than that: a nonce kept longer costs nothing (its
+# timestamp is refused anyway), a delete on every call costs every call.
+FORGET_EVERY_SECONDS = 10
+
+
+class _Forgetting:
+    """When this process last dropped the nonces too old to be replayed."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def before(self) -> int | None:
+        """The timestamp before which nonces are dropped now, or None when it is not time yet."""
+        now = int(time.time())
+        if now - self.last < FORGET_EVERY_SECONDS:
+            return None
+        self.last = now
+        return now - NONCE_MEMORY_SECONDS
+
+
+_forgetting = _Forgetting()
 
 
 @dataclass(frozen=True)
@@ -88,8 +109,7 @@ class Nonce:
         stays). Whoever commits that transaction sets ``spent``."""
         if self.spent:
             return
-        forget_before = int(time.time()) - NONCE_MEMORY_SECONDS
-        if not use_nonce(conn, self.key, self.timestamp, self.value, forget_before):
+        if not use_nonce(conn, self.key, self.timestamp, self.value, _forgetting.before()):
             failure = replayed()
             raise SpotlerError(401, failure.error_type, failure.message)
 

@@ -154,10 +154,12 @@ def _rate_limit(limit: RateLimit | None) -> str | None:
 
 
 def use_nonce(
-    conn: sqlite3.Connection, key: str, timestamp: int, nonce: str, forget_before: int
+    conn: sqlite3.Connection, key: str, timestamp: int, nonce: str, forget_before: int | None
 ) -> bool:
-    """Record a nonce; False when (key, timestamp, nonce) was used before."""
-    conn.execute("DELETE FROM nonces WHERE timestamp < ?", (forget_before,))
+    """Record a nonce; False when (key, timestamp, nonce) was used before. Nonces with a
+    timestamp before ``forget_before`` are dropped first (None: none now)."""
+    if forget_before is not None:
+        conn.execute("DELETE FROM nonces WHERE timestamp < ?", (forget_before,))
     cursor = conn.execute(
         "INSERT OR IGNORE INTO nonces (key, timestamp, nonce) VALUES (?, ?, ?)",
         (key, timestamp, nonce),
