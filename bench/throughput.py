@@ -11,7 +11,9 @@ Signed calls come from a pool signed just before the run (OAuth parameters in th
 string, one nonce each, fresh timestamps) that bench/pool.lua walks without repeating; a run
 that met any 401 or ran out of pool is marked invalid. What counts is the ratio to Flask hello
 in the same run (the machine is shared): BENCH_DURATION (seconds, default 8) and
-BENCH_CONNECTIONS (default 32) change the load.
+BENCH_CONNECTIONS (default 32) change the load. Each row also gives the CPU time the server's
+processes (all workers and their parent) spent per answered call while wrk ran: where the
+request rate says how fast, that column says where the machine's time went.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Result:
     reused: int
     errors: int
     signed: bool
+    cpu_ms: float | None = None  # the server's CPU time per answered call
 
     @property
     def note(self) -> str:
@@ -72,9 +75,26 @@ class Result:
         return "; ".join(parts)
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) spent so far by ``pid`` and every process below it."""
+    ticks = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:  # gone meanwhile
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        pending.extend(int(child) for child in children)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
     case: str, base: str, paths: list[str], folder: Path, *, method: str = "GET",
     body: bytes | None = None, signed: bool = False, duration: int = DURATION,
+    server: int | None = None,
 ) -> Result:  # fmt: skip
     pool = folder / "pool.txt"
     pool.write_text("\n".join(paths) + "\n")
@@ -85,7 +105,9 @@ def wrk(
         base, "--", str(pool), method, str(body_file) if body else "", str(THREADS),
         "once" if signed else "cycle",
     ]  # fmt: skip
+    cpu_before = process_tree_cpu(server) if server is not None else 0.0
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = process_tree_cpu(server) - cpu_before if server is not None else None
     found = re.search(r"^POOL (.*)$", output, re.MULTILINE)
     if found is None:
         raise RuntimeError(f"wrk gave no summary:\n{output}")
@@ -99,6 +121,7 @@ def wrk(
         values["reused"],
         values["errors"],
         signed,
+        1000 * cpu / values["requests"] if cpu is not None and values["requests"] else None,
     )
 
 
@@ -115,15 +138,15 @@ def signed_pool(
 
 
 @contextmanager
-def gunicorn(app: str, folder: Path) -> Iterator[str]:
+def gunicorn(app: str, folder: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
         "--chdir", str(BENCH), "--log-level", "warning", app,
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/", folder / f"{app}.log", start_timeout=START):
-        yield base
+    with running(command, base + "/", folder / f"{app}.log", start_timeout=START) as process:
+        yield base, process.pid
 
 
 def wiremock_jar() -> Path | None:
@@ -133,7 +156,7 @@ def wiremock_jar() -> Path | None:
 
 
 @contextmanager
-def wiremock(jar: Path, folder: Path) -> Iterator[str]:
+def wiremock(jar: Path, folder: Path) -> Iterator[tuple[str, int]]:
     from baselines import CONTACT
 
     mappings = folder / "wiremock" / "mappings"
@@ -153,20 +176,24 @@ def wiremock(jar: Path, folder: Path) -> Iterator[str]:
         "--disable-banner", "--no-request-journal",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/contact/1001", folder / "wiremock.log", start_timeout=START):
-        yield base
+    with running(
+        command, base + "/contact/1001", folder / "wiremock.log", start_timeout=START
+    ) as process:
+        yield base, process.pid
 
 
 @contextmanager
-def simulator(folder: Path) -> Iterator[str]:
+def simulator(folder: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [
         sys.executable, "-m", "spotler_sim.cli", "serve", "--port", str(port),
         "--workers", "2", "--db", str(folder / "sim.db"), "--log-level", "warning",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/openapi.json", folder / "serve.log", start_timeout=START):
-        yield base
+    with running(
+        command, base + "/openapi.json", folder / "serve.log", start_timeout=START
+    ) as process:
+        yield base, process.pid
 
 
 def measure(folder: Path) -> list[Result]:
@@ -176,25 +203,26 @@ def measure(folder: Path) -> list[Result]:
         ("Flask hello (gunicorn -w2)", "baselines:flask_hello", "/"),
         ("raw WSGI JSON (gunicorn -w2)", "baselines:raw_wsgi", "/"),
     ):
-        with gunicorn(app, folder) as base:
+        with gunicorn(app, folder) as (base, pid):
             wrk(label, base, [path], folder, duration=1)  # warm up
-            results.append(wrk(label, base, [path], folder))
+            results.append(wrk(label, base, [path], folder, server=pid))
     jar = wiremock_jar()
     if jar is not None:
-        with wiremock(jar, folder) as base:
+        with wiremock(jar, folder) as (base, pid):
             wrk("WireMock stub", base, ["/contact/1001"], folder, duration=5)  # the JIT
-            results.append(wrk("WireMock stub (contact JSON)", base, ["/contact/1001"], folder))
-    with simulator(folder) as base:
+            stub = wrk("WireMock stub (contact JSON)", base, ["/contact/1001"], folder, server=pid)
+            results.append(stub)
+    with simulator(folder) as (base, pid):
         unsigned = [f"{API}/contact/1001"]
         wrk("warm up", base, unsigned, folder, duration=2)
         get = signed_pool(base, "GET", f"{API}/contact/1001", pool_size)
-        results.append(wrk("signed GET /contact/{id}", base, get, folder, signed=True))
-        results.append(wrk("unsigned GET, answered 401", base, unsigned, folder))
+        results.append(wrk("signed GET /contact/{id}", base, get, folder, signed=True, server=pid))
+        results.append(wrk("unsigned GET, answered 401", base, unsigned, folder, server=pid))
         body = json.dumps(UPSERT)
         post = signed_pool(base, "POST", f"{API}/contact", pool_size, body)
         upsert = wrk(
             "signed POST /contact upsert", base, post, folder, method="POST",
-            body=body.encode(), signed=True,
+            body=body.encode(), signed=True, server=pid,
         )  # fmt: skip
         results.append(upsert)
     return results
@@ -215,7 +243,7 @@ def main() -> None:
         f"(load before: {before.split('load average: ')[-1]}, after: "
         f"{uptime().split('load average: ')[-1]})"
     )
-    for column in ("case", "req/s", "p99 ms", "x Flask hello", "notes"):
+    for column in ("case", "req/s", "p99 ms", "x Flask hello", "server CPU ms/call", "notes"):
         table.add_column(column, justify="left" if column in ("case", "notes") else "right")
     for result in results:
         table.add_row(
@@ -223,6 +251,7 @@ def main() -> None:
             f"{result.rate:,.0f}",
             f"{result.p99_ms:,.1f}",
             f"{result.rate / hello:.2f}",
+            f"{result.cpu_ms:.3f}" if result.cpu_ms is not None else "-",
             result.note,
         )
     console.print(table)
