@@ -28,7 +28,9 @@ fault rule delays or hangs calls, no account caps its calls in flight: store/wai
 a call to a thread and back cost as much CPU as the call itself, and eight threads contending
 for the interpreter cost a third more. Every other request (the admin API, the pages, the
 refusals above) and every API call while one may wait still goes to the threads, so a slow call
-never holds the loop.
+never holds the loop. Nor does a client that does not read its answers: on the loop the socket
+never waits (``ClientSocket``), and what the kernel does not take at once a thread sends, while
+the loop goes on with other connections.
 """
 
 from __future__ import annotations
@@ -213,19 +215,54 @@ def refusal_for(exc: BaseException) -> SpotlerError:
 
 
 def _answer(sock: socket.socket, refusal: Refusal) -> None:
-    """Write a refusal and end the connection (runs in a worker thread: it may wait)."""
+    """Write a refusal and end the connection (in a thread it may wait)."""
     content_type, body = error_payload(refusal.error.body(), xml=refusal.xml)
     status = refusal.error.status
     head = (
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
+    if isinstance(sock, ClientSocket) and sock.on_loop:
+        # On the loop nothing waits: a thread sends what the client has not taken, then the
+        # connection closes (the call ends unkept).
+        sock.sendall(head.encode("latin-1") + body)
+        return
     try:
         sock.settimeout(SEND_TIMEOUT)
         sock.sendall(head.encode("latin-1") + body)
     except OSError:
         pass
     util.close_graceful(sock)
+
+
+class ClientSocket(socket.socket):
+    """A client's connection. While the loop serves a call on it (``on_loop``) the socket does
+    not block, and ``sendall`` keeps in ``owed`` what the kernel does not take at once (a
+    client that does not read its answers) instead of waiting: a thread sends that later."""
+
+    def __init__(self, accepted: socket.socket) -> None:
+        super().__init__(accepted.family, accepted.type, accepted.proto, accepted.detach())
+        self.on_loop = False
+        self.owed = bytearray()
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        if not self.on_loop:
+            super().sendall(data, flags)
+            return
+        view = memoryview(data).cast("B")
+        while view and not self.owed:
+            try:
+                view = view[self.send(view, flags) :]
+            except (BlockingIOError, InterruptedError):
+                break
+        self.owed += view
+
+    def pay(self) -> None:
+        """Send what is owed, waiting as a thread may (up to the send timeout)."""
+        self.on_loop = False
+        self.settimeout(SEND_TIMEOUT)
+        owed, self.owed = bytes(self.owed), bytearray()
+        super().sendall(owed)
 
 
 class BufferedConn(TConn):  # type: ignore[misc]
@@ -248,7 +285,10 @@ class BufferedConn(TConn):  # type: ignore[misc]
             super().init()
             return
         self.initialized = True
-        self.sock.settimeout(SEND_TIMEOUT)
+        if isinstance(self.sock, ClientSocket) and self.sock.on_loop:
+            self.sock.setblocking(False)
+        else:
+            self.sock.settimeout(SEND_TIMEOUT)
         self.parser = RequestParser(self.cfg, iter([self.message]), self.client)
 
 
@@ -275,8 +315,24 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
                 raise
             return
         self.nr_conns += 1
-        conn = BufferedConn(self.cfg, client_sock, client_addr, listener.getsockname())
+        conn = BufferedConn(
+            self.cfg, ClientSocket(client_sock), client_addr, listener.getsockname()
+        )
         self._read_next(conn)
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        """gunicorn's dispatch, without the events whose registration an earlier callback of
+        the same batch replaced or removed: a call served on the loop takes up the pipelined
+        request after it, whose connection may also be ready in that batch (its callback then
+        acted on a connection no longer kept alive)."""
+        try:
+            events = self.poller.select(timeout)
+        except InterruptedError:
+            return
+        registered = self.poller.get_map()
+        for key, _ in events:
+            if registered.get(key.fileobj) is key:
+                key.data(key.fileobj)
 
     def on_client_socket_readable(self, conn: BufferedConn, client: socket.socket) -> None:
         """A kept-alive connection sends its next request."""
@@ -365,9 +421,30 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         if not (self.buffering and conn.api and conn.refusal is None) or self._calls_may_wait():
             super().enqueue_req(conn)
             return
+        sock: ClientSocket = conn.sock
+        sock.on_loop = True
+        try:
+            kept = self.handle(conn)  # handle() answers every failure itself
+        finally:
+            sock.on_loop = False
+        if sock.owed:  # the client is slow to read: a thread waits for it, not the loop
+            fs = self.tpool.submit(self._pay, conn, kept)
+            fs.add_done_callback(
+                lambda done: self.method_queue.defer(self.finish_request, conn, done)
+            )
+            return
         served: Future[Any] = Future()
-        served.set_result(self.handle(conn))  # handle() answers every failure itself
+        served.set_result(kept)
         self.finish_request(conn, served)
+
+    def _pay(self, conn: BufferedConn, kept: bool) -> bool:
+        """Runs in a thread: send the rest of an answer served on the loop, then keep the
+        connection as the answer said (closed if the client never takes it)."""
+        try:
+            conn.sock.pay()
+        except OSError:
+            return False
+        return kept
 
     def _calls_may_wait(self) -> bool:
         try:
