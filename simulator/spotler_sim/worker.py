@@ -223,7 +223,7 @@ def _answer(sock: socket.socket, refusal: Refusal) -> None:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     if isinstance(sock, ClientSocket) and sock.on_loop:
-        # On the loop nothing waits: a thread sends what the client has not taken, then the
+        # On the loop nothing waits: the loop sends the refusal after the call, then the
         # connection closes (the call ends unkept).
         sock.sendall(head.encode("latin-1") + body)
         return
@@ -237,8 +237,9 @@ def _answer(sock: socket.socket, refusal: Refusal) -> None:
 
 class ClientSocket(socket.socket):
     """A client's connection. While the loop serves a call on it (``on_loop``) the socket does
-    not block, and ``sendall`` keeps in ``owed`` what the kernel does not take at once (a
-    client that does not read its answers) instead of waiting: a thread sends that later."""
+    not block and ``sendall`` only gathers the answer in ``owed``: the loop then sends it in one
+    go (one segment for head and body alike), as much as the kernel takes at once, and what a
+    client that does not read its answers leaves owed a thread sends."""
 
     def __init__(self, accepted: socket.socket) -> None:
         super().__init__(accepted.family, accepted.type, accepted.proto, accepted.detach())
@@ -246,16 +247,21 @@ class ClientSocket(socket.socket):
         self.owed = bytearray()
 
     def sendall(self, data: Any, flags: int = 0) -> None:
-        if not self.on_loop:
+        if self.on_loop:
+            self.owed += data
+        else:
             super().sendall(data, flags)
-            return
-        view = memoryview(data).cast("B")
-        while view and not self.owed:
-            try:
-                view = view[self.send(view, flags) :]
-            except (BlockingIOError, InterruptedError):
-                break
-        self.owed += view
+
+    def send_now(self) -> None:
+        """Send what the kernel takes at once of what is owed (the socket does not block)."""
+        sent = 0
+        with memoryview(self.owed) as owed:
+            while sent < len(owed):
+                try:
+                    sent += self.send(owed[sent:])
+                except (BlockingIOError, InterruptedError):
+                    break
+        del self.owed[:sent]
 
     def pay(self) -> None:
         """Send what is owed, waiting as a thread may (up to the send timeout)."""
@@ -427,6 +433,11 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             kept = self.handle(conn)  # handle() answers every failure itself
         finally:
             sock.on_loop = False
+        try:
+            sock.send_now()
+        except OSError:  # the client went away, or a fault cut the connection
+            sock.owed.clear()
+            kept = False
         if sock.owed:  # the client is slow to read: a thread waits for it, not the loop
             fs = self.tpool.submit(self._pay, conn, kept)
             fs.add_done_callback(
