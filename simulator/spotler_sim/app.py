@@ -28,11 +28,12 @@ API_PREFIX, OLDER_PREFIX = API_PREFIXES
 
 def routed_path(path: str) -> str:
     """The path the one API blueprint routes: the older ``/integrationservice`` base maps onto
-    ``/integrationservice-1.1.0``, and ``/contact/`` routes like ``/contact``."""
+    ``/integrationservice-1.1.0``, and ``/contact/`` routes like ``/contact`` (one slash: what
+    is left of ``/templist/%2F`` names a list, and is not found)."""
     if path == OLDER_PREFIX or path.startswith(OLDER_PREFIX + "/"):
         path = API_PREFIX + path[len(OLDER_PREFIX) :]
     if len(path) > 1 and path.endswith("/") and path.startswith(API_PREFIX):
-        path = path.rstrip("/")
+        path = path[:-1]  # the one slash of a collection path (more: an id of encoded slashes)
     return path
 
 

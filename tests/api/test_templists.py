@@ -258,3 +258,12 @@ def test_reset_removes_every_list_of_the_account(sim: Sim) -> None:
     assert sim.table(
         f"SELECT count(*) FROM temporary_list_members WHERE account_id = {demo_id}"
     ) == [(0,)]
+
+
+@pytest.mark.parametrize("list_id", ["%2F", "%2F%2F"])
+def test_a_list_id_of_encoded_slashes_is_not_found(sim: Sim, list_id: str) -> None:
+    """Found by `make fuzz`: the slashes a client encoded reach routing decoded, and stripping
+    every trailing slash turned DELETE /templist/%2F into DELETE /templist, answered 405."""
+    with sim.client() as api:
+        answer = api.delete(f"/templist/{list_id}")
+    assert answer.status_code == 404, answer.text
