@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
@@ -165,6 +165,11 @@ class Operation:
     responses: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
 
+    @cached_property
+    def reads_query(self) -> bool:
+        """Whether any parameter it declares comes in the query string."""
+        return any(p.location == "query" for p in self.parameters)
+
     @property
     def flask_rule(self) -> str:
         """The path as a Werkzeug rule: ``{x}`` becomes ``<x>`` (integers stay strings here)."""
@@ -273,6 +278,7 @@ def success_schema(operation_id: str) -> dict[str, Any] | None:
     return media_schema(operation_id, "application/json", 200)
 
 
+@cache  # asked on every answer; the contract does not change
 def answers_xml(operation_id: str) -> bool:
     """Whether the operation answers in XML when asked (all but the reference's JSON-only ones:
     those whose 200 answer has no XML form)."""

@@ -260,7 +260,9 @@ def admit() -> Response | None:
     g.call = Call(
         operation=op,
         caller=caller,
-        params=validation.parameters(op, request.view_args or {}, request.args),
+        params=validation.parameters(
+            op, request.view_args or {}, request.args if op.reads_query else {}
+        ),
         body=validation.body(op, body, request.content_type),
         fault=attempt.fault,
         started=started,

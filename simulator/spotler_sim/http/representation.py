@@ -18,7 +18,8 @@ import json
 from functools import cache, lru_cache
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -29,6 +30,11 @@ from spotler_sim.http.validation import optional_nulls_dropped
 
 XML = "application/xml"
 JSON = "application/json"
+# JSON as Flask's jsonify writes it outside debug mode (compact, keys in order, ASCII, Flask's
+# conversions of dates and the like), with one encoder made once instead of one per answer.
+_JSON = json.JSONEncoder(
+    ensure_ascii=True, separators=(",", ":"), default=DefaultJSONProvider.default
+)
 
 
 @lru_cache(maxsize=256)  # a client sends the same header on every call: read it once
@@ -63,9 +69,7 @@ def render(document: Any, status: int = 200) -> Response:
         schema = contracts.media_schema(op.operation_id, XML, status)
         if schema is not None:
             return Response(xmldoc.dump(document, schema), status=status, content_type=XML)
-    response = jsonify(document)
-    response.status_code = status
-    return response
+    return Response(_JSON.encode(document) + "\n", status=status, mimetype=JSON)
 
 
 @cache
