@@ -65,7 +65,7 @@ def test_clearing_the_journal_frees_its_bytes(conn: sqlite3.Connection) -> None:
     for n in range(3):
         journal.record(conn, entry(n, body="x" * 50), limit)
     journal.clear(conn)
-    assert conn.execute("SELECT bytes FROM journal_size").fetchone()[0] == 0
+    assert journal.size(conn) == 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -87,7 +87,7 @@ def test_the_journal_keeps_the_newest_calls_within_both_caps(
             assert count <= rows and total <= limit.bytes
             # the newest call is always kept, and what is kept is the newest ones, in order
             assert kept(connection) == list(range(n - count + 1, n + 1))
-            assert connection.execute("SELECT bytes FROM journal_size").fetchone()[0] == total
+            assert journal.size(connection) == total
     db.close()
 
 
@@ -115,22 +115,27 @@ def test_a_byte_cap_too_small_for_a_few_calls_is_refused() -> None:
         JournalLimit.parse("1MiB")
 
 
-def test_a_file_with_the_old_insert_trigger_counts_each_call_once(tmp_path: Path) -> None:
-    """Files from before kept the journal's bytes with an insert trigger; the insert counts its
-    own row now, so the trigger must be gone once the file is opened."""
+def test_a_file_that_kept_the_bytes_by_triggers_opens_and_counts_its_new_calls(
+    tmp_path: Path,
+) -> None:
+    """Files from before kept the journal's bytes in a table of their own through triggers on
+    insert and delete: both must be gone once the file is opened (the table is)."""
     path = str(tmp_path / "old.db")
     Database(path).close()
     old = sqlite3.connect(path)
-    old.execute(
+    old.executescript(
+        "CREATE TABLE journal_size (id INTEGER PRIMARY KEY, bytes INTEGER NOT NULL);"
+        "INSERT INTO journal_size VALUES (1, 0);"
         "CREATE TRIGGER journal_added AFTER INSERT ON journal BEGIN "
-        "UPDATE journal_size SET bytes = bytes + NEW.size WHERE id = 1; END"
+        "UPDATE journal_size SET bytes = bytes + NEW.size WHERE id = 1; END;"
+        "CREATE TRIGGER journal_removed AFTER DELETE ON journal BEGIN "
+        "UPDATE journal_size SET bytes = bytes - OLD.size WHERE id = 1; END;"
     )
-    old.commit()
     old.close()
     db = Database(path)
     with db.write() as connection:
-        for n in range(3):
-            journal.record(connection, entry(n, body="x" * 50), JournalLimit())
+        for n in range(5):
+            journal.record(connection, entry(n, body="x" * 50), JournalLimit(rows=3))
         (total,) = connection.execute("SELECT sum(size) FROM journal").fetchone()
-        assert connection.execute("SELECT bytes FROM journal_size").fetchone()[0] == total
+        assert journal.size(connection) == total and kept(connection) == [2, 3, 4]
     db.close()

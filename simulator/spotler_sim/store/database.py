@@ -34,6 +34,7 @@ ADDED_COLUMNS = (
     ("journal", "response_headers", "TEXT"),
     ("accounts", "rate_limit", "TEXT"),
     ("journal", "rate_limit", "TEXT"),
+    ("journal", "upto", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 
@@ -134,8 +135,6 @@ class Database:
             present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-        # Calls journaled before the cap on bytes count as none of it.
-        conn.execute("INSERT OR IGNORE INTO journal_size (id, bytes) VALUES (1, 0)")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -17,10 +17,15 @@ COLUMNS = (
 # The texts a call brings: each clipped to the limit's length, their bytes count to the cap.
 # The headers (JSON, bounded by the server's own limits) count but are kept whole.
 TEXTS = ("path", "query", "request_body", "response_body", "base_string")
+# Each call's ``upto`` is the running total of ``size`` through it (calls journaled before
+# there was one count as none of it), so the bytes held are the newest call's total less what
+# came before the oldest: no sum, and no other row to write on every call.
 _INSERT = (
-    f"INSERT INTO journal ({', '.join(COLUMNS)}, size) VALUES ({', '.join('?' * len(COLUMNS))}, ?)"
+    f"INSERT INTO journal ({', '.join(COLUMNS)}, size, upto) "
+    f"VALUES ({', '.join('?' * len(COLUMNS))}, ?, "
+    "? + coalesce((SELECT upto FROM journal ORDER BY id DESC LIMIT 1), 0)) RETURNING id, upto"
 )
-_ADD_SIZE = "UPDATE journal_size SET bytes = bytes + ? WHERE id = 1 RETURNING bytes"
+_BEFORE_OLDEST = "SELECT upto - size FROM journal ORDER BY id LIMIT 1"
 
 
 def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
@@ -31,27 +36,26 @@ def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit)
         if isinstance(text := values.get(name), str):
             values[name] = limit.clipped(text) if name in TEXTS else text
             size += len(values[name].encode("utf-8", "replace"))
-    cursor = conn.execute(_INSERT, [*(values.get(c) for c in COLUMNS), size])
-    new_id = int(cursor.lastrowid or 0)
+    new_id, upto = conn.execute(_INSERT, [*(values.get(c) for c in COLUMNS), size, size]).fetchone()
     # Ids are given in order and only the oldest are removed: the newest ``rows`` calls are
     # those with ids above new_id - rows (none below 1: nothing to remove before the cap fills).
     if new_id > limit.rows:
         conn.execute("DELETE FROM journal WHERE id <= ?", (new_id - limit.rows,))
-    (total,) = conn.execute(_ADD_SIZE, (size,)).fetchone()
-    if total > limit.bytes:
-        _prune_bytes(conn, total - limit.bytes, new_id)
-    return new_id
+    (before,) = conn.execute(_BEFORE_OLDEST).fetchone()
+    if upto - before > limit.bytes:
+        # Removing the calls through one whose total reaches upto - bytes leaves the cap's worth.
+        past = conn.execute(
+            "SELECT id FROM journal WHERE id < ? AND upto >= ? ORDER BY id LIMIT 1",
+            (new_id, upto - limit.bytes),
+        ).fetchone()
+        conn.execute("DELETE FROM journal WHERE id <= ?", (past[0] if past else new_id - 1,))
+    return int(new_id)
 
 
-def _prune_bytes(conn: sqlite3.Connection, excess: int, newest: int) -> None:
-    """Remove the oldest calls that together free ``excess`` bytes."""
-    freed, last = 0, 0
-    rows = conn.execute("SELECT id, size FROM journal WHERE id < ? ORDER BY id", (newest,))
-    for row_id, size in rows:
-        freed, last = freed + size, row_id
-        if freed >= excess:
-            break
-    conn.execute("DELETE FROM journal WHERE id <= ?", (last,))
+def size(conn: sqlite3.Connection) -> int:
+    """The bytes the journal holds (what its cap on bytes counts)."""
+    newest = conn.execute("SELECT upto FROM journal ORDER BY id DESC LIMIT 1").fetchone()
+    return int(newest[0] - conn.execute(_BEFORE_OLDEST).fetchone()[0]) if newest else 0
 
 
 # filter name -> SQL condition on one value

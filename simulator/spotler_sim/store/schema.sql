@@ -157,6 +157,7 @@ CREATE TABLE IF NOT EXISTS journal (
     response_body   TEXT    NOT NULL,
     base_string     TEXT,
     size            INTEGER NOT NULL DEFAULT 0, -- bytes of its texts, for the cap on bytes
+    upto            INTEGER NOT NULL DEFAULT 0, -- running total of size, this call included
     response_headers TEXT,                -- JSON object: Retry-After and the like
     rate_limit      TEXT                  -- JSON: the rate limiter's decision on the call
 );
@@ -166,17 +167,12 @@ CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);
 -- indexed every call.)
 DROP INDEX IF EXISTS journal_fault;
 CREATE INDEX IF NOT EXISTS journal_faulted ON journal (fault_id, id) WHERE fault_id IS NOT NULL;
--- The bytes the journal holds, so the cap costs no sum. The one insert (store/journal.py)
--- adds its row's size and reads the total back in one statement; every delete takes its rows'
--- sizes off here. (Files from before had an insert trigger as well: it would count twice.)
-CREATE TABLE IF NOT EXISTS journal_size (
-    id    INTEGER PRIMARY KEY CHECK (id = 1),
-    bytes INTEGER NOT NULL
-);
+-- The bytes the journal holds come from its rows' running total (journal.upto), so neither
+-- the cap nor a call costs a sum or a write elsewhere. Earlier versions kept them in a table of
+-- their own, through triggers that would now write to a table that is gone.
 DROP TRIGGER IF EXISTS journal_added;
-CREATE TRIGGER IF NOT EXISTS journal_removed AFTER DELETE ON journal BEGIN
-    UPDATE journal_size SET bytes = bytes - OLD.size WHERE id = 1;
-END;
+DROP TRIGGER IF EXISTS journal_removed;
+DROP TABLE IF EXISTS journal_size;
 
 -- The custom product properties an account defines (GET /product/custom-properties/list).
 CREATE TABLE IF NOT EXISTS product_property_defs (
