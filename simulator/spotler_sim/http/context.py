@@ -241,7 +241,8 @@ def admit() -> Response | None:
     except AuthFailure as failure:
         if failure.base_string:
             log.debug("refused signature; server base string: %s", failure.base_string)
-        g.call = replace(attempt, base_string=failure.base_string)
+        if failure.base_string:
+            g.call = replace(attempt, base_string=failure.base_string)
         raise SpotlerError(401, failure.error_type, failure.message) from None
     assert caller is not None  # check() refuses a key without a caller
     nonce = Nonce(signed.key, signed.timestamp, signed.nonce)
@@ -250,9 +251,10 @@ def admit() -> Response | None:
         held.commit()
         nonce.spend_alone(svc.state.db)
     rate = ratelimit.count(svc.state, caller, op)  # the account's own limit, before any fault
-    g.call = attempt = replace(attempt, rate=rate)
-    if rate is not None and rate.refusal is not None:
-        raise rate.refusal
+    if rate is not None:
+        g.call = attempt = replace(attempt, rate=rate)
+        if rate.refusal is not None:
+            raise rate.refusal
     fired = faults.fire(svc.state.db, rules)
     if fired is not None:
         g.call = attempt = replace(attempt, fault=fired.rule)

@@ -139,9 +139,12 @@ def _request_body() -> str:
 
 
 def _signed_key() -> str | None:
+    """The Key a refused call named, if it named one (an unsigned call: none to look for)."""
     header = request.headers.get("Authorization", "")
     for part in header.replace("OAuth ", "").split(","):
         name, _, value = part.strip().partition("=")
         if name == "oauth_consumer_key":
             return value.strip('"')
+    if not request.query_string:
+        return None
     return request.args.get("oauth_consumer_key")
