@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -176,7 +176,12 @@ class Call:
             self.nonce.spent = True  # its transaction commits with the journal entry
 
     def _now(self) -> int:
-        return self.held.clock().now_ms(self.state.wall_ms())
+        return _now_in(self.held, self.state)()
+
+
+def _now_in(held: HeldTransaction, state: State) -> Callable[[], int]:
+    """The simulated time as the held transaction sees it, read when asked for."""
+    return lambda: held.clock().now_ms(state.wall_ms())
 
 
 def _begin() -> None:
@@ -232,11 +237,7 @@ def admit() -> Response | None:
         )
         conn = held.read()  # held on: the handler reads in the same snapshot
         caller = caller_for_key(conn, signed.key)
-        if caller is not None:
-            now = held.clock().now_ms(svc.state.wall_ms())
-            rules = faults.matching(conn, now, caller, op)
-        else:
-            rules = []
+        rules = faults.matching(conn, _now_in(held, svc.state), caller, op) if caller else []
         svc.verifier.check(signed, caller.auth.secret if caller else None, body)
     except AuthFailure as failure:
         if failure.base_string:

@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response, request
@@ -48,14 +49,15 @@ def api_path() -> str:
 
 
 def matching(
-    conn: sqlite3.Connection, now_ms: int, caller: Caller, op: Operation
+    conn: sqlite3.Connection, now_ms: Callable[[], int], caller: Caller, op: Operation
 ) -> list[FaultRule]:
-    """The fault rules that match this call, oldest first (read in the caller's transaction)."""
+    """The fault rules that match this call, oldest first (read in the caller's transaction).
+    The simulated time is asked for only when there are rules to match."""
     documents = fault_store.all_faults(conn)
     if not documents:
         return []  # the usual call: no rules at all
     call = rules_of.Call(
-        request.method, api_path(), op.path, caller.account.name, caller.auth.label, now_ms
+        request.method, api_path(), op.path, caller.account.name, caller.auth.label, now_ms()
     )
     rules = (FaultRule.from_document(i, doc) for i, doc, _, _ in documents)
     return [rule for rule in rules if rule.matches(call)]
