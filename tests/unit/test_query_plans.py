@@ -60,6 +60,9 @@ QUERIES = {
     "ORDER BY changed_ms DESC, id DESC LIMIT 50",
     "dashboard journal": "SELECT * FROM journal WHERE account = 'a' AND id > 5 ORDER BY id DESC",
     "journal calls of one fault rule": "SELECT * FROM journal WHERE fault_id = 3 ORDER BY id DESC",
+    "journal page of an account": "SELECT * FROM journal WHERE account = 'a' ORDER BY id DESC "
+    "LIMIT 50",
+    "journal count of an account": "SELECT count(*) FROM journal WHERE account = 'a'",
     "journal count of faulted calls": "SELECT count(*) FROM journal WHERE fault_id IS NOT NULL",
     "account reset of product terms": "DELETE FROM product_terms WHERE account_id = 1",
     "account reset of orders": "DELETE FROM orders WHERE account_id = 1",

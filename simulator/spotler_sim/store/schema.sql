@@ -161,7 +161,10 @@ CREATE TABLE IF NOT EXISTS journal (
     response_headers TEXT,                -- JSON object: Retry-After and the like
     rate_limit      TEXT                  -- JSON: the rate limiter's decision on the call
 );
-CREATE INDEX IF NOT EXISTS journal_account ON journal (account, id);
+-- Only the calls made by a known caller: a call refused before one was found (no Key, an
+-- unknown Key, no such operation) adds nothing to it. (Earlier versions indexed every call.)
+DROP INDEX IF EXISTS journal_account;
+CREATE INDEX IF NOT EXISTS journal_of_account ON journal (account, id) WHERE account IS NOT NULL;
 CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);
 -- Only the calls a fault rule fired on: the usual call adds nothing to it. (Earlier versions
 -- indexed every call.)
