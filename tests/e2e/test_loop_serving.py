@@ -6,7 +6,6 @@ that does not read its answers holds neither the loop nor the calls of others.""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -50,18 +49,17 @@ def test_a_delayed_call_does_not_hold_the_calls_after_it(
         assert api.get("/contact/1001").status_code == 200
     admin.add_fault({"match": {"path": "/contact/1001"}, "effect": {"type": "latency", "ms": 3000}})
     finished: list[str] = []
-    started = threading.Event()
 
     def delayed() -> int:
         with fresh_client(server) as api:
-            started.set()
             status = api.get("/contact/1001").status_code
         finished.append("delayed")
         return status
 
     with ThreadPoolExecutor(1) as pool:
         slow = pool.submit(delayed)
-        assert started.wait(10)
+        # The delayed call has reached the server and waits there.
+        wait_for(lambda: admin.faults()[0]["matches"] >= 1, "the delayed call to arrive")
         with fresh_client(server) as api:
             quick = api.get("/contact/1002").status_code
         finished.append("quick")
