@@ -242,7 +242,6 @@ def admit() -> Response | None:
     except AuthFailure as failure:
         if failure.base_string:
             log.debug("refused signature; server base string: %s", failure.base_string)
-        if failure.base_string:
             g.call = replace(attempt, base_string=failure.base_string)
         raise SpotlerError(401, failure.error_type, failure.message) from None
     assert caller is not None  # check() refuses a key without a caller

@@ -20,10 +20,10 @@ TEXTS = ("path", "query", "request_body", "response_body", "base_string")
 # Each call's ``upto`` is the running total of ``size`` through it (calls journaled before
 # there was one count as none of it), so the bytes held are the newest call's total less what
 # came before the oldest: no sum, and no other row to write on every call.
+_NEWEST = "SELECT upto FROM journal ORDER BY id DESC LIMIT 1"
 _INSERT = (
     f"INSERT INTO journal ({', '.join(COLUMNS)}, size, upto) "
-    f"VALUES ({', '.join('?' * len(COLUMNS))}, ?, "
-    "? + coalesce((SELECT upto FROM journal ORDER BY id DESC LIMIT 1), 0)) RETURNING id, upto"
+    f"VALUES ({', '.join('?' * len(COLUMNS))}, ?, ? + coalesce(({_NEWEST}), 0)) RETURNING id, upto"
 )
 _BEFORE_OLDEST = "SELECT upto - size FROM journal ORDER BY id LIMIT 1"
 
@@ -54,7 +54,7 @@ def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit)
 
 def size(conn: sqlite3.Connection) -> int:
     """The bytes the journal holds (what its cap on bytes counts)."""
-    newest = conn.execute("SELECT upto FROM journal ORDER BY id DESC LIMIT 1").fetchone()
+    newest = conn.execute(_NEWEST).fetchone()
     return int(newest[0] - conn.execute(_BEFORE_OLDEST).fetchone()[0]) if newest else 0
 
 
