@@ -114,7 +114,7 @@ def measure(case: str, folder: Path, profile: bool) -> tuple[Cost, str]:
     call(batch[:WARM_UP])
     statuses.clear()
     statements: list[str] = []
-    state.db._connection().set_trace_callback(statements.append)  # this thread's connection
+    state.db.connection().set_trace_callback(statements.append)  # this thread's connection
     profiler = cProfile.Profile() if profile else None
     started = time.process_time()
     if profiler is not None:

@@ -265,7 +265,6 @@ class ClientSocket(socket.socket):
 
     def pay(self) -> None:
         """Send what is owed, waiting as a thread may (up to the send timeout)."""
-        self.on_loop = False
         self.settimeout(SEND_TIMEOUT)
         owed, self.owed = bytes(self.owed), bytearray()
         super().sendall(owed)
@@ -331,10 +330,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         the same batch replaced or removed: a call served on the loop takes up the pipelined
         request after it, whose connection may also be ready in that batch (its callback then
         acted on a connection no longer kept alive)."""
-        try:
-            events = self.poller.select(timeout)
-        except InterruptedError:
-            return
+        events = self.poller.select(timeout)  # retried on EINTR by Python itself (PEP 475)
         registered = self.poller.get_map()
         for key, _ in events:
             if registered.get(key.fileobj) is key:
@@ -458,9 +454,8 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         return kept
 
     def _calls_may_wait(self) -> bool:
-        try:
-            with self.wsgi.extensions["spotler"].state.db.read() as conn:
-                return calls_may_wait(conn)
+        try:  # no transaction: a label read before a change only makes the next call ask again
+            return calls_may_wait(self.wsgi.extensions["spotler"].state.db.connection())
         except sqlite3.Error:  # cannot tell: the threads serve every request
             return True
 

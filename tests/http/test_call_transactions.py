@@ -29,7 +29,7 @@ def test_a_call_reads_in_one_snapshot_and_writes_once(
     statements: list[str] = []
     with sim.client() as api:
         api.get("/contact/1001")  # the caller is known to the connection from here on
-        conn = sim.state.db._connection()  # the app's, as it runs on this thread
+        conn = sim.state.db.connection()  # the app's, as it runs on this thread
         conn.set_trace_callback(statements.append)
         try:
             if call == "GET /contact/1001":

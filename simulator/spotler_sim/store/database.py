@@ -129,14 +129,15 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self.writers = WriterQueue(path)
-        conn = self._connection()
+        conn = self.connection()
         conn.executescript(SCHEMA)
         for table, column, declaration in ADDED_COLUMNS:
             present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
-    def _connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (outside a transaction each statement is one of its own)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         # A forked worker must not reuse its parent's connection.
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
@@ -155,7 +156,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: all of it commits, or none of it does."""
-        conn = self._connection()
+        conn = self.connection()
         if conn.in_transaction:  # SQLite refuses a nested one: say so, never wait on ourselves
             raise sqlite3.OperationalError("cannot start a transaction within a transaction")
         with self.writers.turn():
@@ -170,7 +171,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: one consistent snapshot for every query inside it."""
-        conn = self._connection()
+        conn = self.connection()
         conn.execute("BEGIN")
         try:
             yield conn
