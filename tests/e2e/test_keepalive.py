@@ -7,31 +7,16 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+from tests.e2e.answers import read_answers
 from tests.plugins.simulator import LiveServer
 
 
 def _get(sock: socket.socket, host: str) -> bytes:
-    """One whole answer (head and the body its Content-Length names), so that nothing of it is
-    left on the socket to be read as the start of the next answer."""
+    """The head of one whole answer (its body read too, so that nothing of it is left on the
+    socket to be read as the start of the next answer)."""
     sock.sendall(f"GET /__admin/health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-    answer = b""
-    while b"\r\n\r\n" not in answer:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return answer
-        answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head
+    answers = read_answers(sock, 1)
+    return answers[0][0] if answers else b""
 
 
 def test_an_idle_connection_stays_open_past_a_short_pause(live_server: LiveServer) -> None:

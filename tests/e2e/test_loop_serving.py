@@ -16,6 +16,7 @@ import pytest
 from spotler_sim.config import API_PREFIXES
 from spotler_sim.testing.admin_client import AdminClient
 from spotler_sim.testing.signing import sign
+from tests.e2e.answers import read_answers
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 from tests.waiting import wait_for
 
@@ -91,34 +92,28 @@ def test_calls_of_an_account_with_a_concurrency_cap_can_overlap(
     assert statuses <= {200, 429} and 429 in statuses
 
 
-def pipelined(server: LiveServer, count: int) -> bytes:
-    """``count`` unsigned calls (each answered 401) in one piece, as a pipelining client sends."""
+def pipelined(server: LiveServer, targets: list[str]) -> bytes:
+    """GET calls of these targets (path and query) in one piece, as a pipelining client sends."""
     address = urlsplit(server.base)
     host = f"{address.hostname}:{address.port}"
     return b"".join(
-        f"GET {API}/contact/{n} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n"
-        .encode()
-        for n in range(count)
-    )  # fmt: skip
+        f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode()
+        for target in targets
+    )
 
 
-def read_answers(sock: socket.socket, count: int) -> bytes:
-    received = b""
-    while received.count(b"HTTP/1.1 401") < count:
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            break
-        received += chunk
-    return received
+def unsigned(count: int) -> list[str]:
+    """``count`` calls without a signature: each is answered 401."""
+    return [f"{API}/contact/{n}" for n in range(count)]
 
 
 def test_pipelined_calls_are_all_answered(server: LiveServer) -> None:
     address = urlsplit(server.base)
     with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
-        sock.sendall(pipelined(server, 500))
-        received = read_answers(sock, 500)
-    assert received.count(b"HTTP/1.1 ") == 500
-    assert received.count(b"HTTP/1.1 401") == 500
+        sock.sendall(pipelined(server, unsigned(500)))
+        answers = read_answers(sock, 500)
+    assert len(answers) == 500
+    assert all(head.startswith(b"HTTP/1.1 401") for head, _ in answers)
 
 
 def big_pages(server: LiveServer, admin: AdminClient, count: int) -> bytes:
@@ -131,68 +126,44 @@ def big_pages(server: LiveServer, admin: AdminClient, count: int) -> bytes:
                         "infix": filler, "city": filler, "customerType": filler}}
         for n in range(3000)
     ])  # fmt: skip
-    address = urlsplit(server.base)
-    host = f"{address.hostname}:{address.port}"
     window = "fromDate=2020-01-01&toDate=2030-01-01&pageSize=3000"
-    calls = []
+    targets = []
     for _ in range(count):
         url, _ = sign("GET", f"{server.base}{API}/contact/updates/list?{window}",
                       *DEMO_KEYS["webshop"], placement="query")  # fmt: skip
-        target = url[len(server.base) :]
-        calls.append(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n")
-    return "".join(calls).encode()
-
-
-def read_through(sock: socket.socket, bodies: int) -> int:
-    """Read answers until ``bodies`` of them have ended (each is one JSON document); the
-    number of bytes read."""
-    received = bytearray()
-    ended = 0
-    while ended < bodies:
-        chunk = sock.recv(1 << 20)
-        if not chunk:
-            break
-        received += chunk
-        ended = received.count(b"HTTP/1.1 200")
-    while True:  # the last answer's body, up to its length
-        head_end = received.rfind(b"HTTP/1.1 200")
-        head, _, body = bytes(received[head_end:]).partition(b"\r\n\r\n")
-        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length")))  # fmt: skip
-        if len(body) >= length:
-            return len(received)
-        chunk = sock.recv(1 << 20)
-        if not chunk:
-            return len(received)
-        received += chunk
+        targets.append(url[len(server.base) :])
+    return pipelined(server, targets)
 
 
 def test_a_client_that_does_not_read_holds_neither_the_loop_nor_other_clients(
     server: LiveServer, admin: AdminClient
 ) -> None:
     address = urlsplit(server.base)
-    pages = big_pages(server, admin, 3)
+    calls = big_pages(server, admin, 3)
     before = admin.count()
     with socket.socket() as stalled:
         stalled.settimeout(60)
         stalled.connect((address.hostname, address.port))
-        stalled.sendall(pages)
+        stalled.sendall(calls)
         # The client reads nothing; meanwhile another client's call is answered (served on the
         # loop, the first page's answer would hold it until the 30 s send timeout).
         wait_for(lambda: admin.count() > before, "the first page served")
         with fresh_client(server) as api:
             api.timeout = httpx.Timeout(10)
             assert api.get("/contact/1001").status_code == 200
-        assert read_through(stalled, 3) > 3 * 4_000_000  # then every page arrives whole
+        pages = read_answers(stalled, 3)  # then every page arrives whole
+    assert len(pages) == 3 and all(head.startswith(b"HTTP/1.1 200") for head, _ in pages)
+    assert all(len(body) > 4_000_000 for _, body in pages)
 
 
 def test_pipelined_calls_cut_anywhere_are_all_answered(server: LiveServer) -> None:
     """Pipelined calls arriving in pieces that end mid-call: the loop takes up a connection's
     next call while that connection's more bytes may already be signalled."""
     address = urlsplit(server.base)
-    calls = pipelined(server, 400)
+    calls = pipelined(server, unsigned(400))
     with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
         for start in range(0, len(calls), 997):
             sock.sendall(calls[start : start + 997])
-        received = read_answers(sock, 400)
-    assert received.count(b"HTTP/1.1 401") == 400
+        answers = read_answers(sock, 400)
+    assert len(answers) == 400
+    assert all(head.startswith(b"HTTP/1.1 401") for head, _ in answers)
