@@ -127,14 +127,14 @@ def test_a_nonce_is_spent_in_the_calls_first_write(
     """A call writes once: a read its nonce with its journal entry, a write its nonce with what
     it stores and the journal entry."""
     writes = 0
-    write = sim.state.db.write
+    begin = sim.state.db.begin  # every write transaction begins there
 
     def counted() -> Any:
         nonlocal writes
         writes += 1
-        return write()
+        return begin()
 
-    monkeypatch.setattr(sim.state.db, "write", counted)
+    monkeypatch.setattr(sim.state.db, "begin", counted)
     contact = {"contact": {"externalId": "once-1", "properties": {"email": "o@example.com"}}}
     with sim.client() as api, sim.raw() as raw:
         if call == "GET /contact/1001":

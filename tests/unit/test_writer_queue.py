@@ -106,3 +106,22 @@ def test_a_write_inside_a_transaction_is_refused_not_queued_behind_itself(tmp_pa
     with db.write() as conn:  # the queue is free again
         add(conn, "a")
     assert nonces(db) == ["a"]
+
+
+def test_a_commit_that_fails_drops_the_transaction_and_frees_the_queue(tmp_path: Path) -> None:
+    """SQLite keeps a transaction open when its COMMIT fails (a deferred constraint): left so,
+    the thread could never write again and the queue would be given back mid-transaction."""
+    db = Database(str(tmp_path / "queue.db"), busy_timeout_ms=0)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), db.write() as conn:
+        add(conn, "a")
+        conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        conn.execute(
+            "CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        conn.execute("INSERT INTO child VALUES (1)")  # no parent 1: refused at COMMIT
+    assert not db.connection().in_transaction
+    with db.write() as conn:  # this thread writes again, and so does another worker's file
+        add(conn, "b")
+    with Database(db.path, busy_timeout_ms=0).write() as conn:
+        add(conn, "c")
+    assert nonces(db) == ["b", "c"]

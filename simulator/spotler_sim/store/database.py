@@ -18,7 +18,7 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
@@ -73,31 +73,36 @@ class WriterQueue:
         self.waiting = 0  # writers of this process waiting for their turn
         self._count_lock = threading.Lock()
 
-    @contextmanager
-    def turn(self) -> Iterator[None]:
-        """Wait until no other writer of this file is in a transaction; hold that until exit."""
+    def take(self) -> None:
+        """Wait until no other writer of this file is in a transaction; hold that until
+        ``give_back()``. A writer whose turn is free takes it without counting as waiting."""
         self._after_fork()
-        with self._waiting():
-            self._thread_lock.acquire()
+        if not self._thread_lock.acquire(blocking=False):
+            self._wait(self._thread_lock.acquire)
         try:
             fd = self._file()
             if fd is not None:
-                with self._waiting():
-                    fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
-            try:
-                yield
-            finally:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    self._wait(lambda: fcntl.flock(fd, fcntl.LOCK_EX))  # releases the GIL
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def give_back(self) -> None:
+        """End the turn ``take()`` took."""
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
 
-    @contextmanager
-    def _waiting(self) -> Iterator[None]:
+    def _wait(self, until: Callable[[], object]) -> None:
         with self._count_lock:
             self.waiting += 1
         try:
-            yield
+            until()
         finally:
             with self._count_lock:
                 self.waiting -= 1
@@ -153,26 +158,59 @@ class Database:
             self._local.pid = os.getpid()
         return conn
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: all of it commits, or none of it does."""
+    def begin(self) -> sqlite3.Connection:
+        """Begin a write transaction once this writer's turn comes; end it with ``commit()`` or
+        ``rollback()`` (``write()`` does both for a block)."""
         conn = self.connection()
         if conn.in_transaction:  # SQLite refuses a nested one: say so, never wait on ourselves
             raise sqlite3.OperationalError("cannot start a transaction within a transaction")
-        with self.writers.turn():
+        self.writers.take()
+        try:
             conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        except BaseException:
+            self.writers.give_back()
+            raise
+        return conn
+
+    def commit(self, conn: sqlite3.Connection) -> None:
+        """Commit the write transaction ``begin()`` began, and give the turn back."""
+        try:
             conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # nothing half-kept: drop all of it
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.writers.give_back()
+
+    def rollback(self, conn: sqlite3.Connection) -> None:
+        """Drop the write transaction ``begin()`` began, and give the turn back."""
+        try:
+            conn.execute("ROLLBACK")
+        finally:
+            self.writers.give_back()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all of it commits, or none of it does."""
+        conn = self.begin()
+        try:
+            yield conn
+        except BaseException:
+            self.rollback(conn)
+            raise
+        self.commit(conn)
+
+    def begin_read(self) -> sqlite3.Connection:
+        """Begin a read transaction (``read()`` ends it after a block; else COMMIT ends it)."""
+        conn = self.connection()
+        conn.execute("BEGIN")
+        return conn
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: one consistent snapshot for every query inside it."""
-        conn = self.connection()
-        conn.execute("BEGIN")
+        conn = self.begin_read()
         try:
             yield conn
         finally:

@@ -14,15 +14,10 @@ state read stays known after it ends: the journal entry's time.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import ExitStack
 
 from spotler_sim.domain.clock import ClockState
 from spotler_sim.store.clock import read_clock
 from spotler_sim.store.database import Database
-
-
-class _RolledBack(Exception):
-    """Handed to the held transaction's context so that it rolls back instead of committing."""
 
 
 class HeldTransaction:
@@ -32,23 +27,18 @@ class HeldTransaction:
         self.writing = False
         self.seen_clock: ClockState | None = None  # the last clock read, kept after the end
         self._clock: ClockState | None = None  # the clock of the transaction held now
-        self._stack: ExitStack | None = None
 
     def read(self) -> sqlite3.Connection:
         """The transaction held (read or write), or a new read transaction."""
         if self.conn is None:
-            stack = ExitStack()
-            self.conn = stack.enter_context(self.db.read())
-            self._stack = stack
+            self.conn = self.db.begin_read()
         return self.conn
 
     def write(self) -> sqlite3.Connection:
         """The write transaction held, or a new one (a read transaction held ends first)."""
         if self.conn is None or not self.writing:
             self.commit()
-            stack = ExitStack()
-            self.conn = stack.enter_context(self.db.write())
-            self._stack, self.writing = stack, True
+            self.conn, self.writing = self.db.begin(), True
         return self.conn
 
     def clock(self) -> ClockState:
@@ -60,17 +50,20 @@ class HeldTransaction:
 
     def commit(self) -> None:
         """End the transaction held (if any), keeping what it wrote."""
-        stack = self._let_go()
-        if stack is not None:
-            stack.close()
+        self._end(keep=True)
 
     def rollback(self) -> None:
         """End the transaction held (if any), dropping what it wrote."""
-        stack = self._let_go()
-        if stack is not None:
-            stack.__exit__(_RolledBack, _RolledBack(), None)
+        self._end(keep=False)
 
-    def _let_go(self) -> ExitStack | None:
-        stack = self._stack
-        self._stack, self.conn, self.writing, self._clock = None, None, False, None
-        return stack
+    def _end(self, *, keep: bool) -> None:
+        conn, writing = self.conn, self.writing
+        self.conn, self.writing, self._clock = None, False, None
+        if conn is None:
+            return
+        if not writing:
+            conn.execute("COMMIT")  # a read transaction wrote nothing to keep or drop
+        elif keep:
+            self.db.commit(conn)
+        else:
+            self.db.rollback(conn)
