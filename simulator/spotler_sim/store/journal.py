@@ -21,11 +21,13 @@ TEXTS = ("path", "query", "request_body", "response_body", "base_string")
 # there was one count as none of it), so the bytes held are the newest call's total less what
 # came before the oldest: no sum, and no other row to write on every call.
 _NEWEST = "SELECT upto FROM journal ORDER BY id DESC LIMIT 1"
+_BEFORE_OLDEST = "SELECT upto - size FROM journal ORDER BY id LIMIT 1"
+# The insert also answers what came before the oldest call: no statement of its own for it.
 _INSERT = (
     f"INSERT INTO journal ({', '.join(COLUMNS)}, size, upto) "
-    f"VALUES ({', '.join('?' * len(COLUMNS))}, ?, ? + coalesce(({_NEWEST}), 0)) RETURNING id, upto"
+    f"VALUES ({', '.join('?' * len(COLUMNS))}, ?, ? + coalesce(({_NEWEST}), 0)) "
+    f"RETURNING id, upto, coalesce(({_BEFORE_OLDEST}), upto - size)"
 )
-_BEFORE_OLDEST = "SELECT upto - size FROM journal ORDER BY id LIMIT 1"
 
 
 def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
@@ -36,12 +38,18 @@ def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit)
         if isinstance(text := values.get(name), str):
             values[name] = limit.clipped(text) if name in TEXTS else text
             size += len(values[name].encode("utf-8", "replace"))
-    new_id, upto = conn.execute(_INSERT, [*(values.get(c) for c in COLUMNS), size, size]).fetchone()
+    new_id, upto, before = conn.execute(
+        _INSERT, [*(values.get(c) for c in COLUMNS), size, size]
+    ).fetchone()
     # Ids are given in order and only the oldest are removed: the newest ``rows`` calls are
     # those with ids above new_id - rows (none below 1: nothing to remove before the cap fills).
     if new_id > limit.rows:
-        conn.execute("DELETE FROM journal WHERE id <= ?", (new_id - limit.rows,))
-    (before,) = conn.execute(_BEFORE_OLDEST).fetchone()
+        removed = conn.execute(
+            "DELETE FROM journal WHERE id <= ? RETURNING upto", (new_id - limit.rows,)
+        )
+        # A call's total is the total before it plus its size: what came before the oldest
+        # call left is the total through the newest call removed.
+        before = max((row[0] for row in removed), default=before)
     if upto - before > limit.bytes:
         # Removing the calls through one whose total reaches upto - bytes leaves the cap's worth.
         past = conn.execute(
