@@ -45,6 +45,7 @@ from spotler_sim.domain.model import Caller
 from spotler_sim.errors import SpotlerError
 from spotler_sim.http import faults, journal, ratelimit, validation
 from spotler_sim.http.auth import AuthFailure, SignatureVerifier, replayed
+from spotler_sim.http.current import this_request
 from spotler_sim.state import State
 from spotler_sim.store.accounts import caller_for_key, use_nonce
 from spotler_sim.store.database import Database
@@ -203,7 +204,8 @@ def current_operation() -> Operation | None:
 
 def signed_uri() -> str:
     """The URI as the client sent (and signed) it, before any rewriting of the path."""
-    return f"{request.scheme}://{request.host}{request.environ['spotler.raw_uri']}"
+    req = this_request()
+    return f"{req.scheme}://{req.host}{req.environ['spotler.raw_uri']}"
 
 
 def client_path() -> str:
@@ -221,20 +223,19 @@ def client_base_url() -> str:
 
 def admit() -> Response | None:
     """Authenticate, take the effect of a fault rule, validate: leave the ``Call`` in ``g``."""
-    if request.method == "OPTIONS":  # nothing to sign or change
+    req = this_request()
+    if req.method == "OPTIONS":  # nothing to sign or change
         return _options()
-    op = contracts.operations()[str(request.endpoint).rsplit(".", 1)[-1]]
+    op = contracts.operations()[str(req.endpoint).rsplit(".", 1)[-1]]
     svc = services()
     if (call := current()) is not None:
         started, held = call.started, call.held
     else:
         started, held = time.perf_counter(), HeldTransaction(svc.state.db)
     g.call = attempt = Attempt(started, held, op)
-    body = request.get_data(cache=True)
+    body = req.get_data(cache=True)
     try:
-        signed = svc.verifier.read(
-            request.method, signed_uri(), request.headers.get("Authorization")
-        )
+        signed = svc.verifier.read(req.method, signed_uri(), req.headers.get("Authorization"))
         conn = held.read()  # held on: the handler reads in the same snapshot
         caller = caller_for_key(conn, signed.key)
         rules = faults.matching(conn, _now_in(held, svc.state), caller, op) if caller else []
@@ -262,10 +263,8 @@ def admit() -> Response | None:
     g.call = Call(
         operation=op,
         caller=caller,
-        params=validation.parameters(
-            op, request.view_args or {}, request.args if op.reads_query else {}
-        ),
-        body=validation.body(op, body, request.content_type),
+        params=validation.parameters(op, req.view_args or {}, req.args if op.reads_query else {}),
+        body=validation.body(op, body, req.content_type),
         fault=attempt.fault,
         started=started,
         state=svc.state,

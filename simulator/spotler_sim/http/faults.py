@@ -42,10 +42,11 @@ class Fired:
 
 def api_path() -> str:
     """The path of this request without the API prefix, e.g. /contact/1001."""
+    path: str = request.path
     for prefix in API_PREFIXES:
-        if request.path.startswith(prefix + "/") or request.path == prefix:
-            return request.path[len(prefix) :] or "/"
-    return request.path
+        if path.startswith(prefix + "/") or path == prefix:
+            return path[len(prefix) :] or "/"
+    return path
 
 
 def matching(

@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, request
+from flask import Request, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.errors import SpotlerError
+from spotler_sim.http.current import this_request
 from spotler_sim.http.faults import api_path
 from spotler_sim.state import State
 from spotler_sim.store import journal
@@ -94,36 +95,38 @@ def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
 def _entry(
     state: State, held: HeldTransaction, call: Call | Attempt, response: Response, dropped: bool
 ) -> dict[str, Any]:
+    req = this_request()
     caller = call.caller
     fault = call.fault
+    status = response.status_code
     body = b"" if dropped or response.is_streamed else response.get_data()
     # errors.error_response names the error type (also of an answer in XML)
-    error_type = call.error_type if response.status_code >= 400 else None
-    if error_type is None and response.status_code >= 400 and body:
+    error_type = call.error_type if status >= 400 else None
+    if error_type is None and status >= 400 and body:
         try:  # an answer made outside error_response (a dropped connection's stand-in)
             error_type = json.loads(body).get("errorType")
         except (ValueError, AttributeError):
             error_type = None
     headers = {
-        k: ("<signed>" if k.lower() in SECRET_HEADERS else v) for k, v in request.headers.items()
+        k: ("<signed>" if k.lower() in SECRET_HEADERS else v) for k, v in req.headers.items()
     }
     return {
         "wall_ms": int(time.time() * 1000),
         "sim_ms": (held.seen_clock or held.clock()).now_ms(state.wall_ms()),
-        "method": request.method,
+        "method": req.method,
         "path": api_path(),
-        "query": request.query_string.decode("latin-1"),
+        "query": req.query_string.decode("latin-1"),
         "operation": call.operation.operation_id if call.operation else None,
-        "status": None if dropped else response.status_code,
+        "status": None if dropped else status,
         "error_type": error_type,
         "account": caller.account.name if caller else None,
-        "key": caller.auth.key if caller else _signed_key(),
+        "key": caller.auth.key if caller else _signed_key(req),
         "label": caller.auth.label if caller else None,
         "fault_id": fault.id if fault else None,
         "fault_effect": fault.kind if fault else None,
         "duration_ms": (time.perf_counter() - call.started) * 1000,
         "request_headers": json.dumps(headers),
-        "request_body": _request_body(),
+        "request_body": _request_body(req),
         "response_body": body.decode("utf-8", "replace"),
         "base_string": call.base_string,
         "response_headers": None if dropped else json.dumps(dict(response.headers)),
@@ -131,20 +134,20 @@ def _entry(
     }
 
 
-def _request_body() -> str:
+def _request_body(req: Request) -> str:
     try:
-        return request.get_data(cache=True).decode("utf-8", "replace")
+        return req.get_data(cache=True).decode("utf-8", "replace")
     except RequestEntityTooLarge:
-        return f"(not kept: {request.content_length} bytes is over the size limit)"
+        return f"(not kept: {req.content_length} bytes is over the size limit)"
 
 
-def _signed_key() -> str | None:
+def _signed_key(req: Request) -> str | None:
     """The Key a refused call named, if it named one (an unsigned call: none to look for)."""
-    header = request.headers.get("Authorization", "")
+    header = req.headers.get("Authorization", "")
     for part in header.replace("OAuth ", "").split(","):
         name, _, value = part.strip().partition("=")
         if name == "oauth_consumer_key":
             return value.strip('"')
-    if not request.query_string:
+    if not req.query_string:
         return None
-    return request.args.get("oauth_consumer_key")
+    return req.args.get("oauth_consumer_key")
