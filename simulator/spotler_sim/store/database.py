@@ -37,6 +37,14 @@ ADDED_COLUMNS = (
     ("journal", "upto", "INTEGER NOT NULL DEFAULT 0"),
 )
 
+# The nonces table as schema.sql creates it (the rebuild of an older file creates it so too).
+NONCES = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS nonces") :].split(";", 1)[0]
+
+
+def _nonces_keyed_by_key(conn: sqlite3.Connection) -> bool:
+    first = conn.execute("SELECT name FROM pragma_table_info('nonces') WHERE pk = 1").fetchone()
+    return first is not None and first[0] == "key"
+
 
 class Connection(sqlite3.Connection):
     """A connection of one thread, with what it has read of the database's generation (the
@@ -140,6 +148,22 @@ class Database:
             present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        if _nonces_keyed_by_key(conn):
+            self._rekey_nonces()
+
+    def _rekey_nonces(self) -> None:
+        """A file kept from an earlier version keyed its nonces by Key first: keyed by time
+        now, the nonces it holds kept (one worker rebuilds, the others find it done)."""
+        with self.write() as conn:
+            if not _nonces_keyed_by_key(conn):
+                return
+            conn.execute("ALTER TABLE nonces RENAME TO nonces_keyed_by_key")
+            conn.execute(NONCES)
+            conn.execute(
+                "INSERT INTO nonces (timestamp, key, nonce) "
+                "SELECT timestamp, key, nonce FROM nonces_keyed_by_key"
+            )
+            conn.execute("DROP TABLE nonces_keyed_by_key")  # its index on the time goes with it
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (outside a transaction each statement is one of its own)."""

@@ -101,14 +101,16 @@ CREATE TABLE IF NOT EXISTS bounces (
 CREATE INDEX IF NOT EXISTS bounces_window ON bounces (account_id, date_ms, id);
 CREATE INDEX IF NOT EXISTS bounces_contact ON bounces (contact_id);
 
--- OAuth nonces already used, kept for the signature time window.
+-- OAuth nonces already used, kept for the signature time window. Keyed by time first: the key
+-- both refuses a nonce used again and serves dropping the old ones, and a call adds to one
+-- b-tree, not two. (Earlier versions keyed by Key first and indexed the time apart: a file
+-- kept from one is rebuilt when it opens, see Database.)
 CREATE TABLE IF NOT EXISTS nonces (
-    key       TEXT    NOT NULL,
     timestamp INTEGER NOT NULL,
+    key       TEXT    NOT NULL,
     nonce     TEXT    NOT NULL,
-    PRIMARY KEY (key, timestamp, nonce)
+    PRIMARY KEY (timestamp, key, nonce)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS nonces_timestamp ON nonces (timestamp);
 
 -- Fault rules (the admin document as JSON) and how often each matched and fired.
 CREATE TABLE IF NOT EXISTS faults (
