@@ -97,16 +97,32 @@ def _sees_every_change(path: Path, changes: list[Change]) -> None:
     other.close()
 
 
-def test_a_kept_caller_costs_one_read(tmp_path: Path) -> None:
+def test_a_kept_caller_costs_one_read_per_snapshot(tmp_path: Path) -> None:
+    """The generation label cannot change inside a read transaction: read once there."""
     db = Database(str(tmp_path / "one.db"))
     load_fixture(State(db), account_document(shared_field=False))
     with db.read() as conn:
         store.caller_for_key(conn, "w")
-        statements: list[str] = []
+    statements: list[str] = []
+    with db.read() as conn:
         conn.set_trace_callback(statements.append)
+        assert store.caller_for_key(conn, "w") is not None
         assert store.caller_for_key(conn, "w") is not None
         conn.set_trace_callback(None)
     assert statements == ["SELECT n FROM generation WHERE id = 1"]
+
+
+def test_a_write_transaction_sees_its_own_change_of_a_caller(tmp_path: Path) -> None:
+    """Inside a write transaction the label changes with what it writes: it is read each time."""
+    db = Database(str(tmp_path / "one.db"))
+    load_fixture(State(db), account_document(shared_field=False))
+    with db.write() as conn:
+        before = store.caller_for_key(conn, "w")
+        rotate(conn)
+        after = store.caller_for_key(conn, "w")
+    assert before is not None and after is not None
+    assert after.auth.secret != before.auth.secret
+    assert after == store._read_caller(db.connection(), "w")
 
 
 def test_unknown_keys_are_not_kept(tmp_path: Path) -> None:

@@ -54,13 +54,12 @@ def matching(
 ) -> list[FaultRule]:
     """The fault rules that match this call, oldest first (read in the caller's transaction).
     The simulated time is asked for only when there are rules to match."""
-    documents = fault_store.all_faults(conn)
-    if not documents:
+    rules = fault_store.rules(conn)
+    if not rules:
         return []  # the usual call: no rules at all
     call = rules_of.Call(
         request.method, api_path(), op.path, caller.account.name, caller.auth.label, now_ms()
     )
-    rules = (FaultRule.from_document(i, doc) for i, doc, _, _ in documents)
     return [rule for rule in rules if rule.matches(call)]
 
 

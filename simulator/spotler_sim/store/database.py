@@ -21,8 +21,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 SCHEMA = resources.files("spotler_sim.store").joinpath("schema.sql").read_text(encoding="utf-8")
 # Columns schema.sql gained after its table was first created: (table, column, declaration).
 # A database file kept from an earlier version (``--db``) gets them when it is opened.
@@ -48,22 +49,47 @@ def _nonces_keyed_by_key(conn: sqlite3.Connection) -> bool:
 
 class Connection(sqlite3.Connection):
     """A connection of one thread, with what it has read of the database's generation (the
-    callers, store/accounts.py; whether a call may wait, store/waits.py): valid while the
-    generation label is the one they were read at."""
+    callers, store/accounts.py; and under ``kept()``, the fault rules, store/faults.py, and
+    whether a call may wait, store/waits.py): valid while the generation label is the one they were read at.
+
+    Inside a read transaction the label cannot change: it is read once per transaction there
+    (``Database.begin_read`` and ``Database.begin`` say which kind is open)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.generation = -1
         self.callers: dict[str, Any] = {}
-        self.may_wait: bool | None = None
+        self.kept: dict[str, Any] = {}  # see kept()
+        self.snapshot = False  # the transaction open (if any) is a read transaction
+        self.checked = False  # the label was read in that read transaction
 
     def refresh(self) -> None:
-        """Forget what was read at an older generation (one read of its label)."""
+        """Forget what was read at an older generation (one read of its label, none when this
+        read transaction has read it already)."""
+        if self.checked and self.in_transaction:
+            return
         (generation,) = self.execute("SELECT n FROM generation WHERE id = 1").fetchone()
+        self.checked = self.snapshot and self.in_transaction
         if generation != self.generation:
             self.callers.clear()
-            self.may_wait = None
+            self.kept.clear()
             self.generation = generation
+
+    def began(self, *, snapshot: bool) -> None:
+        """A transaction began: a read transaction (``snapshot``) or a write transaction."""
+        self.snapshot, self.checked = snapshot, False
+
+
+def kept(conn: sqlite3.Connection, name: str, read: Callable[[sqlite3.Connection], T]) -> T:
+    """What ``read`` answers, kept under ``name`` on a connection of ours while the generation
+    label stands (read again by any other connection)."""
+    if not isinstance(conn, Connection):
+        return read(conn)
+    conn.refresh()
+    if name not in conn.kept:
+        conn.kept[name] = read(conn)
+    found: T = conn.kept[name]
+    return found
 
 
 class WriterQueue:
@@ -165,9 +191,9 @@ class Database:
             )
             conn.execute("DROP TABLE nonces_keyed_by_key")  # its index on the time goes with it
 
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> Connection:
         """This thread's connection (outside a transaction each statement is one of its own)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        conn: Connection | None = getattr(self._local, "conn", None)
         # A forked worker must not reuse its parent's connection.
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             conn = sqlite3.connect(
@@ -194,6 +220,7 @@ class Database:
         except BaseException:
             self.writers.give_back()
             raise
+        conn.began(snapshot=False)
         return conn
 
     def commit(self, conn: sqlite3.Connection) -> None:
@@ -229,6 +256,7 @@ class Database:
         """Begin a read transaction (``read()`` ends it after a block; else COMMIT ends it)."""
         conn = self.connection()
         conn.execute("BEGIN")
+        conn.began(snapshot=True)
         return conn
 
     @contextmanager

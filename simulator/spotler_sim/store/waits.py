@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from spotler_sim.domain.faults import WAITING_KINDS
-from spotler_sim.store.database import Connection
+from spotler_sim.store.database import kept
 
 _PLACEHOLDERS = ", ".join("?" * len(WAITING_KINDS))
 MAY_WAIT = (
@@ -22,12 +22,7 @@ MAY_WAIT = (
 
 
 def calls_may_wait(conn: sqlite3.Connection) -> bool:
-    if not isinstance(conn, Connection):
-        return _read(conn)
-    conn.refresh()
-    if conn.may_wait is None:
-        conn.may_wait = _read(conn)
-    return conn.may_wait
+    return kept(conn, "calls may wait", _read)
 
 
 def _read(conn: sqlite3.Connection) -> bool:
