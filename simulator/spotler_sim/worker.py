@@ -1,36 +1,27 @@
-"""gunicorn's threaded worker with a buffering front: a request reaches a thread only when whole.
+"""gunicorn's threaded worker with a front of its own: requests are read and framed without
+blocking on the worker's main thread, and a request reaches a thread only when whole.
 
 gunicorn's ``gthread`` worker hands a connection to a thread as soon as it is readable, and the
 thread then blocks reading the request: 16 clients that never finish their headers held every
-thread of ``--workers 2``, and a normal call waited minutes. Here the worker's main thread reads
-every connection without blocking and frames the request with h11; a thread gets the request
-only once its line, headers and body have all arrived, and serves it from memory (it never
-reads the socket, which it still holds for the answer and for the fault effects that cut the
-connection).
-
-What the front refuses, in Spotler's ``ErrorResponse`` shape (XML when an API call did not ask
-for JSON), before any thread is used:
-
-* a request head (request line and headers) over ``HEAD_LIMIT`` bytes: 431;
-* a body over the simulator's body limit (the admin API's is larger), by Content-Length or once
-  the chunks pass it: 413;
-* a request not whole ``REQUEST_TIMEOUT`` seconds after its first byte: 408;
-* what h11 cannot frame as HTTP/1.1: 400.
-
-gunicorn's own parser then reads the whole request and keeps its limits (``REQUEST_LINE_LIMIT``
-for the request line: 414; ``HEADER_FIELD_LIMIT`` bytes per header and ``HEADER_COUNT_LIMIT``
-headers: 431; malformed lines and headers, Content-Length with Transfer-Encoding: 400); its
-refusals are shaped here too, instead of its HTML error page. Under TLS the socket speaks
-TLS before HTTP, so the front steps aside and gunicorn reads as it always does.
+thread of ``--workers 2``, and a normal call waited minutes. Here the main thread reads every
+connection without blocking; httptools frames and parses each request once (``framing.py``, which
+also holds the limits and refusals), and the request is served from memory
+(``exchange.py`` makes its WSGI environ and writes the answer). The socket stays with the request
+for the answer and for the fault effects that cut the connection. Under TLS the socket speaks TLS
+before HTTP, so the front steps aside and gunicorn reads and answers as it always does (its
+parser's refusals are shaped here too, instead of its HTML error page).
 
 A whole API call is served right on the main thread while no call can wait in the server (no
 fault rule delays or hangs calls, no account caps its calls in flight: store/waits.py). Handing
 a call to a thread and back cost as much CPU as the call itself, and eight threads contending
 for the interpreter cost a third more. Every other request (the admin API, the pages, the
-refusals above) and every API call while one may wait still goes to the threads, so a slow call
+refusals) and every API call while one may wait still goes to the threads, so a slow call
 never holds the loop. Nor does a client that does not read its answers: on the loop the socket
 never waits (``ClientSocket``), and what the kernel does not take at once a thread sends, while
 the loop goes on with other connections.
+
+A connection stays registered with the poller while it is read, served on the loop or kept
+alive (one callback for all three); only a thread's request takes it off.
 """
 
 from __future__ import annotations
@@ -43,26 +34,31 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from typing import Any
 
-import h11
 from gunicorn import util
-from gunicorn.http import RequestParser
 from gunicorn.http import errors as parse_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
+from spotler_sim.config import API_PREFIXES, Config
 from spotler_sim.errors import SpotlerError
+from spotler_sim.exchange import Answer, environ
+from spotler_sim.framing import (
+    HEAD_LIMIT,
+    HEADER_COUNT_LIMIT,
+    HEADER_FIELD_LIMIT,
+    REQUEST_LINE_LIMIT,
+    Framer,
+    Refusal,
+    Request,
+)
 from spotler_sim.http.representation import error_payload, prefers_xml
 from spotler_sim.store.waits import calls_may_wait
 
-REQUEST_LINE_LIMIT = 8190  # bytes of "GET /path?query HTTP/1.1" (gunicorn's largest)
-HEADER_FIELD_LIMIT = 8190  # bytes of one header line
-HEADER_COUNT_LIMIT = 100
-HEAD_LIMIT = 64 * 1024  # the request line and every header together
+__all__ = ["HEADER_COUNT_LIMIT", "HEADER_FIELD_LIMIT", "REQUEST_LINE_LIMIT", "BufferingWorker"]
+
 REQUEST_TIMEOUT = 30.0  # seconds from a request's first byte until it must be whole
 SEND_TIMEOUT = 30.0  # seconds an answer may wait for a client that does not read
 RECEIVE_SIZE = 64 * 1024
@@ -76,100 +72,6 @@ LIMITS_HELP = (
     f"{REQUEST_TIMEOUT:.0f} s after its first byte (408). A request reaches a thread only once "
     "whole, so slow clients cannot hold the threads."
 )
-
-
-@dataclass
-class Refusal:
-    error: SpotlerError
-    xml: bool
-
-
-class _Framer:
-    """One request being read: h11 says when it is whole, or why it cannot be."""
-
-    def __init__(self, config: Config) -> None:
-        self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=HEAD_LIMIT)
-        self._config = config
-        self._body_limit = config.max_body_bytes
-        self._admin = False
-        self._body = 0
-        self.raw = bytearray()
-        self.xml = False
-        self.api = False  # a call of the API (not the admin API, a page or the contract)
-        self.started = False
-
-    def feed(self, data: bytes) -> bytes | Refusal | None:
-        """Take received bytes: the whole request once it is complete (bytes after it stay in
-        ``leftover``), a refusal, or None while more must arrive."""
-        self.raw += data
-        self.started = self.started or bool(data)
-        self._h11.receive_data(data)
-        try:
-            while True:
-                event = self._h11.next_event()
-                if event is h11.NEED_DATA:
-                    return None
-                if isinstance(event, h11.Request):
-                    self._read_head(event)
-                    if self.raw.find(b"\r\n\r\n") + 4 > HEAD_LIMIT:
-                        return Refusal(_head_too_large(), self.xml)
-                    length = dict(event.headers).get(b"content-length", b"0")
-                    if length.isdigit() and int(length) > self._body_limit:
-                        return self._too_large()
-                elif isinstance(event, h11.Data):
-                    self._body += len(event.data)
-                    if self._body > self._body_limit:
-                        return self._too_large()
-                elif isinstance(event, h11.EndOfMessage):
-                    whole = len(self.raw) - len(self._h11.trailing_data[0])
-                    return bytes(self.raw[:whole])
-                else:  # the client closed in the middle of a request
-                    return None
-        except h11.RemoteProtocolError as exc:
-            return Refusal(_unframed(exc), self.xml)
-
-    @property
-    def leftover(self) -> bytes:
-        """What the client sent after the request (pipelining): the start of the next one."""
-        return bytes(self._h11.trailing_data[0])
-
-    @property
-    def awaits_continue(self) -> bool:
-        return bool(self._h11.they_are_waiting_for_100_continue)
-
-    def _read_head(self, request: h11.Request) -> None:
-        self.xml = _answers_xml(request.target, dict(request.headers).get(b"accept"))
-        target = request.target.decode("latin-1")
-        self.api = target.startswith(API_PREFIXES)
-        self._admin = target.startswith(ADMIN_PREFIX)
-        if self._admin:  # seeds and snapshots are large on purpose
-            self._body_limit = self._config.max_admin_body_bytes
-
-    def _too_large(self) -> Refusal:
-        return Refusal(SpotlerError.body_too_large(self._body_limit, admin=self._admin), self.xml)
-
-
-def _head_too_large() -> SpotlerError:
-    return SpotlerError(
-        431,
-        "INVALID_PARAMS",
-        f"the request line and headers are larger than {HEAD_LIMIT // 1024} KiB in all: "
-        "send fewer or smaller headers",
-    )
-
-
-def _unframed(exc: h11.RemoteProtocolError) -> SpotlerError:
-    if exc.error_status_hint == 431:
-        return _head_too_large()
-    if exc.error_status_hint == 501:
-        return SpotlerError(
-            501,
-            "INVALID_PARAMS",
-            f"{exc}: send the body with Content-Length, or with Transfer-Encoding: chunked",
-        )
-    return SpotlerError(
-        400, "INVALID_PARAMS", f"the request is not valid HTTP/1.1 ({exc}): fix the request"
-    )
 
 
 def refusal_for(exc: BaseException) -> SpotlerError:
@@ -271,34 +173,19 @@ class ClientSocket(socket.socket):
 
 
 class BufferedConn(TConn):  # type: ignore[misc]
-    """A connection whose requests are read by the front, one framer per request."""
+    """A connection read by the front: its framer, and where it is in its life."""
 
-    def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any) -> None:
+    def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any, config: Config):
         super().__init__(cfg, sock, client, server)
-        self.framer: _Framer | None = None
-        self.leftover = b""
-        self.message = b""
-        self.refusal: Refusal | None = None
-        self.api = False  # the request is an API call (see _Framer.api)
-        self.deadline = 0.0
-        self.data_ready = True  # the front waited for the data already
-
-    def init(self) -> None:
-        """Runs in the thread before the request is parsed: gunicorn's parser reads the
-        request from memory; the socket only carries the answer, with a send timeout."""
-        if self.cfg.is_ssl:
-            super().init()
-            return
-        self.initialized = True
-        if isinstance(self.sock, ClientSocket) and self.sock.on_loop:
-            self.sock.setblocking(False)
-        else:
-            self.sock.settimeout(SEND_TIMEOUT)
-        self.parser = RequestParser(self.cfg, iter([self.message]), self.client)
+        self.framer = Framer(config)
+        self.deadline = 0.0  # when the request being read must be whole
+        self.registered = False  # with the poller (not while a thread serves it)
+        self.idle = False  # kept alive between requests (in keepalived_conns)
+        self.data_ready = True
 
 
 class BufferingWorker(ThreadWorker):  # type: ignore[misc]
-    """``gthread`` with the buffering front described above; ``spotler-sim serve`` uses it."""
+    """``gthread`` with the front described above; ``spotler-sim serve`` uses it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -306,6 +193,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         self.reading: set[BufferedConn] = set()
         self.serving = threading.local()
         self.buffering = not self.cfg.is_ssl  # read once: gunicorn's setting is a lookup
+        self.multiprocess = self.cfg.workers > 1
 
     # -- the front: runs on the worker's main thread and never blocks --------------------------
 
@@ -321,112 +209,74 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             return
         self.nr_conns += 1
         conn = BufferedConn(
-            self.cfg, ClientSocket(client_sock), client_addr, listener.getsockname()
+            self.cfg, ClientSocket(client_sock), client_addr, listener.getsockname(), self.config
         )
-        self._read_next(conn)
+        self._read(conn)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
         """gunicorn's dispatch, without the events whose registration an earlier callback of
-        the same batch replaced or removed: a call served on the loop takes up the pipelined
-        request after it, whose connection may also be ready in that batch (its callback then
-        acted on a connection no longer kept alive)."""
+        the same batch replaced or removed (a connection closed, or handed to a thread, by a
+        callback before its own event came up)."""
         events = self.poller.select(timeout)  # retried on EINTR by Python itself (PEP 475)
         registered = self.poller.get_map()
         for key, _ in events:
             if registered.get(key.fileobj) is key:
                 key.data(key.fileobj)
 
-    def on_client_socket_readable(self, conn: BufferedConn, client: socket.socket) -> None:
-        """A kept-alive connection sends its next request."""
-        if not self.buffering:
-            super().on_client_socket_readable(conn, client)
-            return
-        self.poller.unregister(client)
-        self.keepalived_conns.remove(conn)
-        self._read_next(conn)
+    def _read(self, conn: BufferedConn) -> None:
+        """Wait for (the rest of) a request on ``conn``."""
+        if conn.idle:
+            conn.idle = False
+            self.keepalived_conns.remove(conn)
+        if conn not in self.reading:
+            conn.deadline = time.monotonic() + REQUEST_TIMEOUT
+            self.reading.add(conn)
+        if not conn.registered:
+            conn.sock.setblocking(False)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+            conn.registered = True
 
-    def _read_next(self, conn: BufferedConn) -> None:
-        conn.sock.setblocking(False)
-        conn.framer = _Framer(self.config)
-        conn.refusal = None
-        conn.deadline = time.monotonic() + REQUEST_TIMEOUT
-        self.reading.add(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
-        if conn.leftover:  # a pipelined request may be whole already
-            leftover, conn.leftover = conn.leftover, b""
-            self._take(conn, leftover)
-
-    def _on_readable(self, conn: BufferedConn, client: socket.socket) -> None:
+    def _on_readable(self, conn: BufferedConn, _: socket.socket) -> None:
         try:
             data = conn.sock.recv(RECEIVE_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             data = b""
-        if not data:  # the client went away before the request was whole
-            self._stop_reading(conn)
+        if not data:  # the client went away (idle, or before its request was whole)
             self._close(conn)
             return
-        self._take(conn, data)
+        if conn.idle:
+            self._read(conn)
+        conn.framer.feed(data)
+        self._next(conn)
 
-    def _take(self, conn: BufferedConn, data: bytes) -> None:
-        assert conn.framer is not None
-        outcome = conn.framer.feed(data)
-        if outcome is None:
-            if conn.framer.awaits_continue:
-                with contextlib.suppress(OSError):
-                    conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-            return
-        self._stop_reading(conn)
-        if isinstance(outcome, Refusal):
-            conn.refusal = outcome
-        else:
-            conn.message = outcome
-            conn.leftover = conn.framer.leftover
-            conn.api = conn.framer.api
-        conn.framer = None
-        self.enqueue_req(conn)
-
-    def _stop_reading(self, conn: BufferedConn) -> None:
-        self.reading.discard(conn)
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self.poller.unregister(conn.sock)
-
-    def _close(self, conn: BufferedConn) -> None:
-        self.nr_conns -= 1
-        conn.close()
-
-    def murder_pending(self) -> None:
-        """Requests not whole in time: 408 to a client that started one, silence otherwise."""
-        super().murder_pending()
-        now = time.monotonic()
-        for conn in [c for c in self.reading if c.deadline <= now]:
-            self._stop_reading(conn)
-            if conn.framer is not None and conn.framer.started:
-                conn.refusal = Refusal(
-                    SpotlerError(
-                        408,
-                        "INVALID_PARAMS",
-                        f"the request was not complete within {REQUEST_TIMEOUT:.0f} seconds: "
-                        "send the whole request at once",
-                    ),
-                    conn.framer.xml,
-                )
-                conn.framer = None
-                self.enqueue_req(conn)
+    def _next(self, conn: BufferedConn) -> None:
+        """Serve what the framer has for ``conn``: a whole request, a refusal, or nothing yet."""
+        framer = conn.framer
+        if framer.whole:
+            request = framer.whole.popleft()
+            if not framer.started:
+                self.reading.discard(conn)
+            if request.api and self.buffering and not self._calls_may_wait():
+                self._serve_on_loop(conn, request)
             else:
-                self._close(conn)
+                self._to_thread(conn, partial(self._serve, conn, request))
+        elif framer.refusal is not None:
+            self.reading.discard(conn)
+            self._to_thread(conn, partial(self._refuse, conn, framer.refusal))
+        elif framer.closed:
+            self._close(conn)
+        elif framer.awaits_continue:
+            framer.awaits_continue = False
+            with contextlib.suppress(OSError):
+                conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
 
-    def enqueue_req(self, conn: BufferedConn) -> None:
-        """An API call that cannot wait is served here on the main thread (see above); any
-        other request goes to a thread."""
-        if not (self.buffering and conn.api and conn.refusal is None) or self._calls_may_wait():
-            super().enqueue_req(conn)
-            return
+    def _serve_on_loop(self, conn: BufferedConn, request: Request) -> None:
         sock: ClientSocket = conn.sock
         sock.on_loop = True
         try:
-            kept = self.handle(conn)  # handle() answers every failure itself
+            kept = self._serve(conn, request)  # answers every failure itself
         finally:
             sock.on_loop = False
         try:
@@ -435,14 +285,53 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             sock.owed.clear()
             kept = False
         if sock.owed:  # the client is slow to read: a thread waits for it, not the loop
-            fs = self.tpool.submit(self._pay, conn, kept)
-            fs.add_done_callback(
-                lambda done: self.method_queue.defer(self.finish_request, conn, done)
-            )
+            self._to_thread(conn, partial(self._pay, conn, kept))
             return
-        served: Future[Any] = Future()
-        served.set_result(kept)
-        self.finish_request(conn, served)
+        self._after(conn, kept)
+
+    def _to_thread(self, conn: BufferedConn, work: Any) -> None:
+        """Let a thread do ``work`` on ``conn`` (off the poller meanwhile); then ``_after``."""
+        if conn.registered:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+            conn.registered = False
+        done = self.tpool.submit(work)
+        done.add_done_callback(lambda fs: self.method_queue.defer(self.finish_request, conn, fs))
+
+    def finish_request(self, conn: BufferedConn, fs: Future[Any]) -> None:
+        if not self.buffering:
+            super().finish_request(conn, fs)
+            return
+        try:
+            kept = bool(fs.result()) if not fs.cancelled() else False
+        except Exception:
+            kept = False
+        self._after(conn, kept)
+
+    def _after(self, conn: BufferedConn, kept: bool) -> None:
+        """A request is answered: close the connection, or wait for (or serve) the next one."""
+        if not kept or (conn.framer.closed and not conn.framer.whole):
+            self._close(conn)
+            return
+        if conn.framer.whole or conn.framer.refusal is not None:
+            # Pipelined: on the loop's next turn (served here, a hundred pipelined calls would
+            # nest a hundred deep).
+            self._read(conn)
+            self.method_queue.defer(self._next, conn)
+        elif conn.framer.started:
+            self._read(conn)
+        else:
+            self.reading.discard(conn)
+            self._read_idle(conn)
+
+    def _read_idle(self, conn: BufferedConn) -> None:
+        if not conn.registered:
+            conn.sock.setblocking(False)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+            conn.registered = True
+        conn.set_timeout()
+        conn.idle = True
+        self.keepalived_conns.append(conn)
 
     def _pay(self, conn: BufferedConn, kept: bool) -> bool:
         """Runs in a thread: send the rest of an answer served on the loop, then keep the
@@ -459,27 +348,66 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         except sqlite3.Error:  # cannot tell: the threads serve every request
             return True
 
-    def finish_request(self, conn: BufferedConn, fs: Any) -> None:
-        super().finish_request(conn, fs)
-        if self.buffering and conn.leftover and conn in self.keepalived_conns:
-            # The pipelined request after it, on the loop's next turn: served on this thread,
-            # a hundred pipelined calls would otherwise nest a hundred deep.
-            self.method_queue.defer(self._serve_leftover, conn)
+    def _close(self, conn: BufferedConn) -> None:
+        self.reading.discard(conn)
+        if conn.idle:
+            conn.idle = False
+            with contextlib.suppress(ValueError):
+                self.keepalived_conns.remove(conn)
+        if conn.registered:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+            conn.registered = False
+        self.nr_conns -= 1
+        conn.close()
 
-    def _serve_leftover(self, conn: BufferedConn) -> None:
-        if conn.leftover and conn in self.keepalived_conns:  # not read by the poller meanwhile
-            self.on_client_socket_readable(conn, conn.sock)
+    def murder_keepalived(self, force: bool = False) -> None:
+        """gunicorn's, for connections it closes itself: they are no longer registered."""
+        before = list(self.keepalived_conns)
+        super().murder_keepalived(force)
+        for conn in before[: len(before) - len(self.keepalived_conns)]:
+            if isinstance(conn, BufferedConn):
+                conn.idle = conn.registered = False
 
-    # -- the threads ---------------------------------------------------------------------------
+    def murder_pending(self) -> None:
+        """Requests not whole in time: 408 to a client that started one, silence otherwise."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn in [c for c in self.reading if c.deadline <= now]:
+            self.reading.discard(conn)
+            if conn.framer.started:
+                self._to_thread(
+                    conn, partial(self._refuse, conn, conn.framer.timed_out(REQUEST_TIMEOUT))
+                )
+            else:
+                self._close(conn)
 
-    def handle(self, conn: BufferedConn) -> Any:
-        self.serving.conn = conn
-        # Under TLS gunicorn's own connections arrive (not buffered), which carry no refusal.
-        refusal: Refusal | None = getattr(conn, "refusal", None)
-        if refusal is not None:
-            _answer(conn.sock, refusal)
+    # -- serving one request (on the loop or in a thread) ------------------------------------
+
+    def _serve(self, conn: BufferedConn, request: Request) -> bool:
+        """Run the app on ``request`` and answer; whether the connection stays open."""
+        sock = conn.sock
+        if not (isinstance(sock, ClientSocket) and sock.on_loop):
+            sock.setblocking(True)
+            sock.settimeout(SEND_TIMEOUT)
+        answer = Answer(sock, request, keep=self.alive)
+        env = environ(request, sock, conn.client, conn.server, self.multiprocess)
+        try:
+            answer.run(self.wsgi, env)
+        except OSError:  # the client went away, or a fault cut the connection
             return False
-        return super().handle(conn)
+        except Exception:
+            self.log.exception("Error handling request %s %r", request.method, request.target)
+            if not answer.started:
+                _answer(sock, Refusal(refusal_for(Exception()), request.xml))
+            return False
+        return answer.keep_alive
+
+    def _refuse(self, conn: BufferedConn, refusal: Refusal) -> bool:
+        _answer(conn.sock, refusal)
+        return False
+
+    # -- under TLS: gunicorn's own connections -------------------------------------------------
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """gunicorn's parser refused the request (or something failed): answer in Spotler's
@@ -489,23 +417,13 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             self.log.exception("Error handling request")
         else:
             self.log.warning("Invalid request from %s: %s", (addr or ("",))[0], exc)
-        conn = getattr(self.serving, "conn", None)
-        # Under TLS gunicorn's own connections arrive, which keep no bytes of the request.
-        message = getattr(conn, "message", b"") if conn is not None and conn.sock is client else b""
-        xml = bool(message) and _asked_xml(message)
+        xml = (
+            req is not None
+            and str(getattr(req, "path", "")).startswith(API_PREFIXES)
+            and (prefers_xml(_header(req.headers, "ACCEPT")))
+        )
         _answer(client, Refusal(error, xml))
 
 
-def _asked_xml(message: bytes) -> bool:
-    """Whether a request gunicorn refused is answered in XML, read leniently from its bytes."""
-    lines = message.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
-    words = lines[0].split(b" ")
-    headers = dict(line.partition(b":")[::2] for line in lines[1:])
-    accept = next((v for k, v in headers.items() if k.strip().lower() == b"accept"), None)
-    return _answers_xml(words[1] if len(words) > 1 else b"", accept)
-
-
-def _answers_xml(target: bytes, accept: bytes | None) -> bool:
-    """A refusal is XML for a call of the API that did not ask for JSON (as every answer)."""
-    text = accept.strip().decode("latin-1") if accept is not None else None
-    return target.decode("latin-1").startswith(API_PREFIXES) and prefers_xml(text)
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in headers if key == name), None)

@@ -213,6 +213,40 @@ def test_a_chunked_body_within_the_limit_is_served(server: LiveServer) -> None:
         assert client.get("/contact/chunk-1").status_code == 200  # the same kept-alive connection
 
 
+def test_http_1_0_is_answered_and_the_connection_closed(server: LiveServer) -> None:
+    with connect(server) as sock:
+        sock.sendall(
+            f"GET {API}/contact/1001 HTTP/1.0\r\nAccept: application/json\r\n\r\n".encode()
+        )
+        received = b""
+        while data := sock.recv(65536):  # ends when the server closes
+            received += data
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 401 ") and b"Connection: close" in head
+    assert json.loads(body)["errorType"] == "NOT_AUTHORIZED"
+
+
+def test_a_body_expecting_100_continue_gets_it_then_its_answer(server: LiveServer) -> None:
+    with connect(server) as sock:
+        sock.sendall(
+            f"POST {API}/contact HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+            "Content-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n".encode()
+        )
+        assert sock.recv(1000) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"{}")
+        head = sock.recv(65536)
+    assert head.startswith(b"HTTP/1.1 401 ")  # unsigned: refused, but read and answered
+
+
+def test_an_expectation_other_than_100_continue_is_417(server: LiveServer) -> None:
+    status, headers, body = exchange(
+        server,
+        f"GET {API}/contact/1001 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+        "Expect: coffee\r\n\r\n".encode(),
+    )
+    assert status == 417 and "100-continue" in spotler_error(headers, body)["message"]
+
+
 # ---- what a body or a parameter may hold --------------------------------------------------------
 
 
