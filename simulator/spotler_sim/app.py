@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import lru_cache
+from inspect import iscoroutinefunction
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +26,19 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 API_PREFIX, OLDER_PREFIX = API_PREFIXES
+
+
+@lru_cache(maxsize=1024)  # the views and hooks are the same functions on every request
+def _is_async(func: Callable[..., Any]) -> bool:
+    return iscoroutinefunction(func)
+
+
+class SimulatorFlask(Flask):
+    """Flask, asking once per function whether it is ``async def`` (Flask asks again for every
+    hook and view on every request: eight times a call to the API)."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return self.async_to_sync(func) if _is_async(func) else func
 
 
 def routed_path(path: str) -> str:
@@ -69,7 +84,7 @@ class RawPathMiddleware:
 
 
 def create_app(config: Config, state: State | None = None) -> Flask:
-    app = Flask("spotler_sim")
+    app = SimulatorFlask("spotler_sim")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = state or State(Database(config.db_path))

@@ -24,8 +24,8 @@ def test_a_call_reads_in_one_snapshot_and_writes_once(
     sim: Sim, call: str, begun: list[str]
 ) -> None:
     """Authentication and a reading handler share the snapshot; the handler's write and the
-    journal entry share the write transaction; the clock is read once (no fault rule needs it
-    at admission)."""
+    journal entry share the write transaction; the clock is read once at most (no fault rule
+    needs it at admission, and a connection keeps it while the generation label stands)."""
     statements: list[str] = []
     with sim.client() as api:
         api.get("/contact/1001")  # the caller is known to the connection from here on
@@ -40,7 +40,7 @@ def test_a_call_reads_in_one_snapshot_and_writes_once(
             conn.set_trace_callback(None)
     assert [s for s in statements if s.startswith("BEGIN")] == begun
     assert statements.count("COMMIT") == 2
-    assert sum(1 for s in statements if "FROM clock" in s) == 1
+    assert sum(1 for s in statements if "FROM clock" in s) <= 1
 
 
 def test_a_write_whose_journal_entry_fails_is_stored_and_answered(sim: Sim) -> None:

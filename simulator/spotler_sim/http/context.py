@@ -324,7 +324,8 @@ def _end(_: BaseException | None) -> None:
     unless the journal failed) and it no longer counts against the concurrency cap."""
     if (call := current()) is not None:
         call.held.commit()
-        ratelimit.leave(services().state, call.rate)
+        if call.rate is not None:
+            ratelimit.leave(services().state, call.rate)
 
 
 def answered_with(error_type: str) -> None:

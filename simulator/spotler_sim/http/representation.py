@@ -69,7 +69,8 @@ def render(document: Any, status: int = 200) -> Response:
         schema = contracts.media_schema(op.operation_id, XML, status)
         if schema is not None:
             return Response(xmldoc.dump(document, schema), status=status, content_type=XML)
-    return Response(_JSON.encode(document) + "\n", status=status, mimetype=JSON)
+    # JSON's type takes no charset: the type as given is the header (a mimetype would be built)
+    return Response(_JSON.encode(document) + "\n", status=status, content_type=JSON)
 
 
 @cache

@@ -484,7 +484,17 @@ CREATE INDEX IF NOT EXISTS temporary_list_members_contact ON temporary_list_memb
 CREATE INDEX IF NOT EXISTS temporary_list_members_account ON temporary_list_members (account_id);
 
 -- Every change of what a caller is made of gives the generation a new label (see above), and so
--- does a fault rule added or removed: a worker keeps whether a call may wait (store/waits.py).
+-- does a fault rule added or removed (a worker keeps the rules, store/faults.py, and whether a
+-- call may wait, store/waits.py) and a change of the clock (kept too, store/clock.py).
+CREATE TRIGGER IF NOT EXISTS clock_insert_generation AFTER INSERT ON clock BEGIN
+    UPDATE generation SET n = random() WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS clock_update_generation AFTER UPDATE ON clock BEGIN
+    UPDATE generation SET n = random() WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS clock_delete_generation AFTER DELETE ON clock BEGIN
+    UPDATE generation SET n = random() WHERE id = 1;
+END;
 CREATE TRIGGER IF NOT EXISTS faults_insert_generation AFTER INSERT ON faults BEGIN
     UPDATE generation SET n = random() WHERE id = 1;
 END;
