@@ -181,6 +181,7 @@ class BufferedConn(TConn):  # type: ignore[misc]
         self.deadline = 0.0  # when the request being read must be whole
         self.registered = False  # with the poller (not while a thread serves it)
         self.idle = False  # kept alive between requests (in keepalived_conns)
+        self.busy = False  # a thread works on it: the next request waits for its answer
         self.data_ready = True
 
 
@@ -254,6 +255,8 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
     def _next(self, conn: BufferedConn) -> None:
         """Serve what the framer has for ``conn``: a whole request, a refusal, or nothing yet."""
         framer = conn.framer
+        if conn.busy or conn.sock.fileno() < 0:  # answering, or closed meanwhile
+            return
         if framer.whole:
             request = framer.whole.popleft()
             if not framer.started:
@@ -295,6 +298,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             with contextlib.suppress(KeyError, ValueError, OSError):
                 self.poller.unregister(conn.sock)
             conn.registered = False
+        conn.busy = True
         done = self.tpool.submit(work)
         done.add_done_callback(lambda fs: self.method_queue.defer(self.finish_request, conn, fs))
 
@@ -302,6 +306,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         if not self.buffering:
             super().finish_request(conn, fs)
             return
+        conn.busy = False
         try:
             kept = bool(fs.result()) if not fs.cancelled() else False
         except Exception:

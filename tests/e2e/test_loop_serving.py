@@ -167,3 +167,26 @@ def test_pipelined_calls_cut_anywhere_are_all_answered(server: LiveServer) -> No
         answers = read_answers(sock, 400)
     assert len(answers) == 400
     assert all(head.startswith(b"HTTP/1.1 401") for head, _ in answers)
+
+
+def test_pipelined_calls_served_by_threads_are_answered_one_at_a_time_in_order(
+    server: LiveServer, admin: AdminClient
+) -> None:
+    """While a rule could delay calls they go to threads; the next call of a connection waits
+    for the answer before it (its bytes may come in while a thread answers), so answers never
+    interleave and keep the calls' order."""
+    admin.add_fault({"match": {"path": "/never-called"}, "effect": {"type": "latency", "ms": 1}})
+    address = urlsplit(server.base)
+    targets = []
+    for n in range(120):
+        url, _ = sign("GET", f"{server.base}{API}/contact/pipe-{n}", *DEMO_KEYS["webshop"],
+                      placement="query")  # fmt: skip
+        targets.append(url[len(server.base) :])
+    calls = pipelined(server, targets)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        for start in range(0, len(calls), 601):
+            sock.sendall(calls[start : start + 601])
+        answers = read_answers(sock, 120)
+    assert len(answers) == 120
+    assert all(head.startswith(b"HTTP/1.1 404") for head, _ in answers)
+    assert [f"pipe-{n}" in body.decode() for n, (_, body) in enumerate(answers)] == [True] * 120
