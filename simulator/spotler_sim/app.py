@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from inspect import iscoroutinefunction
@@ -19,6 +18,7 @@ from spotler_sim.http import context as http_context
 from spotler_sim.http import errors as http_errors
 from spotler_sim.http import hosts
 from spotler_sim.pages import pages
+from spotler_sim.process import process_id
 from spotler_sim.state import State
 from spotler_sim.store import Database
 
@@ -106,7 +106,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
 
     @app.after_request
     def worker_header(response: Response) -> Response:
-        response.headers["X-Spotler-Sim-Worker"] = str(os.getpid())
+        response.headers["X-Spotler-Sim-Worker"] = str(process_id())
         if response.status_code == 204:  # no body, so no type for it
             response.headers.pop("Content-Type", None)
         return response

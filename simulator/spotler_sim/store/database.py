@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any, TypeVar
 
+from spotler_sim.process import process_id
+
 T = TypeVar("T")
 SCHEMA = resources.files("spotler_sim.store").joinpath("schema.sql").read_text(encoding="utf-8")
 # Columns schema.sql gained after its table was first created: (table, column, declaration).
@@ -144,8 +146,8 @@ class WriterQueue:
     def _after_fork(self) -> None:
         """A forked worker queues on its own: the parent's lock state and open file are not its
         (an inherited descriptor would share the parent's place in the queue)."""
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
+        if self._pid != process_id():
+            self._pid = process_id()
             self._thread_lock = threading.Lock()
             self._fd = None
 
@@ -155,7 +157,7 @@ class WriterQueue:
         return self._fd
 
     def close(self) -> None:
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None and self._pid == process_id():
             os.close(self._fd)
         self._fd = None
 
@@ -195,7 +197,7 @@ class Database:
         """This thread's connection (outside a transaction each statement is one of its own)."""
         conn: Connection | None = getattr(self._local, "conn", None)
         # A forked worker must not reuse its parent's connection.
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+        if conn is None or getattr(self._local, "pid", None) != process_id():
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, factory=Connection
             )
@@ -205,7 +207,7 @@ class Database:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             self._local.conn = conn
-            self._local.pid = os.getpid()
+            self._local.pid = process_id()
         return conn
 
     def begin(self) -> sqlite3.Connection:
