@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -56,12 +54,9 @@ def record(
             except SpotlerError as replay:
                 response, dropped = refused(replay, response), False
                 call = replace(call, error_type=replay.error_type)
-        entry = _entry(state, held, call, response, dropped)
-        if handler_wrote:
-            with _savepoint(conn):
-                journal.record(conn, entry, limit)
-        else:
-            journal.record(conn, entry, limit)
+        # Each statement of the entry is whole or undone on its own (the insert first, then the
+        # prunes, which the next call catches up on): one that fails leaves the handler's work.
+        journal.record(conn, _entry(state, held, call, response, dropped), limit)
         held.commit()
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
@@ -77,19 +72,6 @@ def record(
     if nonce is not None:
         nonce.spent = True
     return response
-
-
-@contextmanager
-def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    """Undo only the journal's part of a transaction when it fails."""
-    conn.execute("SAVEPOINT journal_entry")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK TO journal_entry")
-        conn.execute("RELEASE journal_entry")
-        raise
-    conn.execute("RELEASE journal_entry")
 
 
 def _entry(
