@@ -247,7 +247,8 @@ def admit() -> Response | None:
         raise SpotlerError(401, failure.error_type, failure.message) from None
     assert caller is not None  # check() refuses a key without a caller
     nonce = Nonce(signed.key, signed.timestamp, signed.nonce)
-    g.call = attempt = replace(attempt, caller=caller, nonce=nonce)
+    # made anew rather than by dataclasses.replace(), which reads the fields' definitions first
+    g.call = attempt = Attempt(started, held, op, caller=caller, nonce=nonce)
     if rules or caller.account.rate_limit is not None:  # admission writes: a replay must not
         held.commit()
         nonce.spend_alone(svc.state.db)
