@@ -94,3 +94,24 @@ def test_a_worker_sees_the_clock_another_worker_set(
             assert read_clock(conn) == clock
     mine.close()
     other.close()
+
+
+def test_a_transaction_begun_by_a_savepoint_reads_the_label_again(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Only a read transaction knows its label cannot change; one that a SAVEPOINT begins after
+    it is not that transaction."""
+    mine, other = two_workers(tmp_path_factory)
+    with mine.read() as conn:
+        assert read_clock(conn) == ClockState()  # the label read in that snapshot
+    frozen = ClockState("frozen", 0, 1_700_000_000_000)
+    with other.write() as conn:
+        write_clock(conn, frozen)
+    conn = mine.connection()
+    conn.execute("SAVEPOINT outside")
+    try:
+        assert read_clock(conn) == frozen
+    finally:
+        conn.execute("RELEASE outside")
+    mine.close()
+    other.close()

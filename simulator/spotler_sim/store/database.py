@@ -81,6 +81,14 @@ class Connection(sqlite3.Connection):
         """A transaction began: a read transaction (``snapshot``) or a write transaction."""
         self.snapshot, self.checked = snapshot, False
 
+    def end_read(self) -> None:
+        """End the read transaction ``Database.begin_read()`` began: nothing is known of the
+        next transaction's snapshot (even one that a SAVEPOINT begins)."""
+        try:
+            self.execute("COMMIT")
+        finally:
+            self.snapshot = self.checked = False
+
 
 def kept(conn: sqlite3.Connection, name: str, read: Callable[[sqlite3.Connection], T]) -> T:
     """What ``read`` answers, kept under ``name`` on a connection of ours while the generation
@@ -210,7 +218,7 @@ class Database:
             self._local.pid = process_id()
         return conn
 
-    def begin(self) -> sqlite3.Connection:
+    def begin(self) -> Connection:
         """Begin a write transaction once this writer's turn comes; end it with ``commit()`` or
         ``rollback()`` (``write()`` does both for a block)."""
         conn = self.connection()
@@ -254,8 +262,8 @@ class Database:
             raise
         self.commit(conn)
 
-    def begin_read(self) -> sqlite3.Connection:
-        """Begin a read transaction (``read()`` ends it after a block; else COMMIT ends it)."""
+    def begin_read(self) -> Connection:
+        """Begin a read transaction (``read()`` ends it after a block; else ``end_read()``)."""
         conn = self.connection()
         conn.execute("BEGIN")
         conn.began(snapshot=True)
@@ -268,7 +276,7 @@ class Database:
         try:
             yield conn
         finally:
-            conn.execute("COMMIT")
+            conn.end_read()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

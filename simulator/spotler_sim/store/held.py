@@ -17,13 +17,13 @@ import sqlite3
 
 from spotler_sim.domain.clock import ClockState
 from spotler_sim.store.clock import read_clock
-from spotler_sim.store.database import Database
+from spotler_sim.store.database import Connection, Database
 
 
 class HeldTransaction:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.conn: sqlite3.Connection | None = None
+        self.conn: Connection | None = None
         self.writing = False
         self.seen_clock: ClockState | None = None  # the last clock read, kept after the end
         self._clock: ClockState | None = None  # the clock of the transaction held now
@@ -62,7 +62,7 @@ class HeldTransaction:
         if conn is None:
             return
         if not writing:
-            conn.execute("COMMIT")  # a read transaction wrote nothing to keep or drop
+            conn.end_read()  # a read transaction wrote nothing to keep or drop
         elif keep:
             self.db.commit(conn)
         else:
