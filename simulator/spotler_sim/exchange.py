@@ -100,6 +100,11 @@ class Answer:
     def started(self) -> bool:
         return self._sent_head
 
+    @property
+    def status(self) -> str:
+        """The status code the app answered with (once it started its answer)."""
+        return self._status[:3]
+
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Callable[[bytes], None]:

@@ -406,6 +406,15 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             if not answer.started:
                 _answer(sock, Refusal(refusal_for(Exception()), request.xml))
             return False
+        if self.cfg.accesslog:  # serve --log-level debug
+            self.log.access_log.info(
+                '%s "%s %s HTTP/%s" %s',
+                env.get("REMOTE_ADDR", "-"),
+                request.method,
+                env["RAW_URI"],
+                request.version,
+                answer.status,
+            )
         return answer.keep_alive
 
     def _refuse(self, conn: BufferedConn, refusal: Refusal) -> bool:
