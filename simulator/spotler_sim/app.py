@@ -14,6 +14,7 @@ from spotler_sim.admin import build_blueprint as build_admin_blueprint
 from spotler_sim.admin import dashboard
 from spotler_sim.api import build_blueprint
 from spotler_sim.config import ADMIN_PREFIX, API_PREFIXES, Config
+from spotler_sim.exchange import WSGIApp
 from spotler_sim.http import context as http_context
 from spotler_sim.http import errors as http_errors
 from spotler_sim.http import hosts
@@ -21,9 +22,6 @@ from spotler_sim.pages import pages
 from spotler_sim.process import process_id
 from spotler_sim.state import State
 from spotler_sim.store import Database
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
 
 API_PREFIX, OLDER_PREFIX = API_PREFIXES
 

@@ -9,7 +9,6 @@ keeps it (``Request.keep_alive``), the server is not stopping and the app did no
 from __future__ import annotations
 
 import io
-import logging
 import socket
 import sys
 from collections.abc import Callable, Iterable
@@ -23,7 +22,7 @@ from spotler_sim.framing import Request
 SERVER_SOFTWARE = "spotler-sim"
 _NO_BODY = (204, 304)
 
-log = logging.getLogger("spotler_sim.exchange")
+# What PEP 3333 calls an application (app.py wraps Flask in one).
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 

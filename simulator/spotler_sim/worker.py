@@ -31,7 +31,6 @@ import errno
 import selectors
 import socket
 import sqlite3
-import threading
 import time
 from concurrent.futures import Future
 from functools import partial
@@ -182,7 +181,6 @@ class BufferedConn(TConn):  # type: ignore[misc]
         self.registered = False  # with the poller (not while a thread serves it)
         self.idle = False  # kept alive between requests (in keepalived_conns)
         self.busy = False  # a thread works on it: the next request waits for its answer
-        self.data_ready = True
 
 
 class BufferingWorker(ThreadWorker):  # type: ignore[misc]
@@ -192,9 +190,10 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.config: Config = self.app.config
         self.reading: set[BufferedConn] = set()
-        self.serving = threading.local()
-        self.buffering = not self.cfg.is_ssl  # read once: gunicorn's setting is a lookup
+        # gunicorn's settings are lookups: read once
+        self.buffering = not self.cfg.is_ssl
         self.multiprocess = self.cfg.workers > 1
+        self.access_logged = bool(self.cfg.accesslog)  # serve --log-level debug
 
     # -- the front: runs on the worker's main thread and never blocks --------------------------
 
@@ -232,6 +231,9 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         if conn not in self.reading:
             conn.deadline = time.monotonic() + REQUEST_TIMEOUT
             self.reading.add(conn)
+        self._register(conn)
+
+    def _register(self, conn: BufferedConn) -> None:
         if not conn.registered:
             conn.sock.setblocking(False)
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
@@ -261,7 +263,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             request = framer.whole.popleft()
             if not framer.started:
                 self.reading.discard(conn)
-            if request.api and self.buffering and not self._calls_may_wait():
+            if request.api and not self._calls_may_wait():
                 self._serve_on_loop(conn, request)
             else:
                 self._to_thread(conn, partial(self._serve, conn, request))
@@ -330,10 +332,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             self._read_idle(conn)
 
     def _read_idle(self, conn: BufferedConn) -> None:
-        if not conn.registered:
-            conn.sock.setblocking(False)
-            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
-            conn.registered = True
+        self._register(conn)
         conn.set_timeout()
         conn.idle = True
         self.keepalived_conns.append(conn)
@@ -393,8 +392,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         """Run the app on ``request`` and answer; whether the connection stays open."""
         sock = conn.sock
         if not (isinstance(sock, ClientSocket) and sock.on_loop):
-            sock.setblocking(True)
-            sock.settimeout(SEND_TIMEOUT)
+            sock.settimeout(SEND_TIMEOUT)  # in a thread: the answer may wait for the client
         answer = Answer(sock, request, keep=self.alive)
         env = environ(request, sock, conn.client, conn.server, self.multiprocess)
         try:
@@ -406,7 +404,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             if not answer.started:
                 _answer(sock, Refusal(refusal_for(Exception()), request.xml))
             return False
-        if self.cfg.accesslog:  # serve --log-level debug
+        if self.access_logged:
             self.log.access_log.info(
                 '%s "%s %s HTTP/%s" %s',
                 env.get("REMOTE_ADDR", "-"),
