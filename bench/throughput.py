@@ -2,7 +2,8 @@
 all measured in one run on this machine by wrk (run with `make bench`).
 
 Baselines: a Flask hello app and a raw WSGI app answering a contact-sized JSON, each served by
-gunicorn -w2, and, where Java is present, a WireMock standalone stub answering that JSON (the
+gunicorn -w2, the same raw app served by the simulator's own server (bench/front_server.py: what
+the server itself costs a call), and, where Java is present, a WireMock standalone stub answering that JSON (the
 npm package `wiremock` ships the jar; `make bench` puts it in bench/.cache). Then the simulator
 as a user serves it (`spotler-sim serve --workers 2`, demo fixture): a signed, nonce-checked
 GET /contact/1001, the same call unsigned (answered 401) and a signed POST /contact upsert.
@@ -183,6 +184,15 @@ def wiremock(jar: Path, folder: Path) -> Iterator[tuple[str, int]]:
 
 
 @contextmanager
+def front_server(folder: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    command = [sys.executable, str(BENCH / "front_server.py"), str(port), str(folder / "raw.db")]
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + f"{API}/x", folder / "raw.log", start_timeout=START) as process:
+        yield base, process.pid
+
+
+@contextmanager
 def simulator(folder: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [
@@ -206,6 +216,10 @@ def measure(folder: Path) -> list[Result]:
         with gunicorn(app, folder) as (base, pid):
             wrk(label, base, [path], folder, duration=1)  # warm up
             results.append(wrk(label, base, [path], folder, server=pid))
+    with front_server(folder) as (base, pid):  # the API path: served on the worker's loop
+        wrk("raw WSGI, warm up", base, [f"{API}/x"], folder, duration=1)
+        label = "raw WSGI JSON (spotler-sim's server)"
+        results.append(wrk(label, base, [f"{API}/x"], folder, server=pid))
     jar = wiremock_jar()
     if jar is not None:
         with wiremock(jar, folder) as (base, pid):
