@@ -123,14 +123,7 @@ class Framer:
         reading = self._current()
         reading.target += url
         if len(reading.target) > REQUEST_LINE_LIMIT:
-            self._stop(
-                SpotlerError(
-                    414,
-                    "INVALID_PARAMS",
-                    f"the request line is longer than {REQUEST_LINE_LIMIT} bytes: send fewer "
-                    "or shorter query parameters (lists page with after and pageSize)",
-                )
-            )
+            self._stop(line_too_long())
 
     def on_header(self, name: bytes, value: bytes) -> None:
         reading = self._current()
@@ -138,14 +131,7 @@ class Framer:
         size = len(name) + len(value) + 2
         reading.head_bytes += size
         if size > HEADER_FIELD_LIMIT or len(reading.headers) > HEADER_COUNT_LIMIT:
-            self._stop(
-                SpotlerError(
-                    431,
-                    "INVALID_PARAMS",
-                    f"the request headers are too large: send at most {HEADER_COUNT_LIMIT} "
-                    f"headers of at most {HEADER_FIELD_LIMIT} bytes each",
-                )
-            )
+            self._stop(headers_too_large("a header or the number of headers"))
         if reading.head_bytes > HEAD_LIMIT:
             self._stop(_head_too_large())
 
@@ -169,14 +155,7 @@ class Framer:
             self._stop(SpotlerError.body_too_large(reading.body_limit, admin=reading.admin))
         if expect is not None:
             if expect.strip().lower() != b"100-continue":
-                self._stop(
-                    SpotlerError(
-                        417,
-                        "INVALID_PARAMS",
-                        f"Expect: {expect.decode('latin-1')} cannot be met: the only "
-                        "expectation served is 100-continue",
-                    )
-                )
+                self._stop(expectation_failed(f"Expect: {expect.decode('latin-1')}"))
             self.awaits_continue = True
 
     def on_body(self, body: bytes) -> None:
@@ -254,17 +233,49 @@ def _head_too_large() -> SpotlerError:
     )
 
 
-def _unreadable(exc: httptools.HttpParserError) -> SpotlerError:
-    text = str(exc)
-    if "Transfer-Encoding" in text and "Content-Length" not in text:
-        return SpotlerError(
-            501,
-            "INVALID_PARAMS",
-            f"{text}: send the body with Content-Length, or with Transfer-Encoding: chunked",
-        )
+def line_too_long() -> SpotlerError:
+    return SpotlerError(
+        414,
+        "INVALID_PARAMS",
+        f"the request line is longer than {REQUEST_LINE_LIMIT} bytes: send fewer or shorter "
+        "query parameters (lists page with after and pageSize)",
+    )
+
+
+def headers_too_large(what: str) -> SpotlerError:
+    return SpotlerError(
+        431,
+        "INVALID_PARAMS",
+        f"the request headers are too large ({what}): send at most {HEADER_COUNT_LIMIT} "
+        f"headers of at most {HEADER_FIELD_LIMIT} bytes each",
+    )
+
+
+def unsupported_coding(what: str) -> SpotlerError:
+    return SpotlerError(
+        501,
+        "INVALID_PARAMS",
+        f"{what}: send the body with Content-Length, or with Transfer-Encoding: chunked",
+    )
+
+
+def expectation_failed(what: str) -> SpotlerError:
+    return SpotlerError(
+        417, "INVALID_PARAMS", f"{what} cannot be met: the only expectation served is 100-continue"
+    )
+
+
+def not_http(what: str) -> SpotlerError:
     return SpotlerError(
         400,
         "INVALID_PARAMS",
-        f"the request is not valid HTTP/1.1 ({text}): send one request line, then headers of "
+        f"the request is not valid HTTP/1.1 ({what}): send one request line, then headers of "
         "visible ASCII, and either Content-Length or Transfer-Encoding, never both",
     )
+
+
+def _unreadable(exc: httptools.HttpParserError) -> SpotlerError:
+    text = str(exc)
+    if "Transfer-Encoding" in text and "Content-Length" not in text:
+        return unsupported_coding(text)
+    return not_http(text)

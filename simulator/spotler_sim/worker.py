@@ -52,6 +52,11 @@ from spotler_sim.framing import (
     Framer,
     Refusal,
     Request,
+    expectation_failed,
+    headers_too_large,
+    line_too_long,
+    not_http,
+    unsupported_coding,
 )
 from spotler_sim.http.representation import error_payload, prefers_xml
 from spotler_sim.store.waits import calls_may_wait
@@ -74,39 +79,17 @@ LIMITS_HELP = (
 
 
 def refusal_for(exc: BaseException) -> SpotlerError:
-    """gunicorn's parser refusals in Spotler's shape, each saying what to do instead."""
+    """gunicorn's parser refusals (under TLS) in Spotler's shape, as the front words its own."""
     if isinstance(exc, parse_errors.LimitRequestLine):
-        return SpotlerError(
-            414,
-            "INVALID_PARAMS",
-            f"the request line is longer than {REQUEST_LINE_LIMIT} bytes: send fewer or shorter "
-            "query parameters (lists page with after and pageSize)",
-        )
+        return line_too_long()
     if isinstance(exc, parse_errors.LimitRequestHeaders):
-        return SpotlerError(
-            431,
-            "INVALID_PARAMS",
-            f"the request headers are too large ({exc}): send at most {HEADER_COUNT_LIMIT} "
-            f"headers of at most {HEADER_FIELD_LIMIT} bytes each",
-        )
+        return headers_too_large(str(exc))
     if isinstance(exc, parse_errors.UnsupportedTransferCoding):
-        return SpotlerError(
-            501,
-            "INVALID_PARAMS",
-            f"{exc}: send the body with Content-Length, or with Transfer-Encoding: chunked",
-        )
+        return unsupported_coding(str(exc))
     if isinstance(exc, parse_errors.ExpectationFailed):
-        return SpotlerError(
-            417, "INVALID_PARAMS", f"{exc}: the only expectation served is 100-continue"
-        )
+        return expectation_failed(str(exc))
     if isinstance(exc, parse_errors.ParseException):
-        return SpotlerError(
-            400,
-            "INVALID_PARAMS",
-            f"the request is not valid HTTP/1.1 ({type(exc).__name__}: {exc}): send one "
-            "request line, then headers of visible ASCII, and either Content-Length or "
-            "Transfer-Encoding, never both",
-        )
+        return not_http(f"{type(exc).__name__}: {exc}")
     return SpotlerError(
         500,
         "BACKEND_EXCEPTION",

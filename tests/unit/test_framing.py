@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from gunicorn.http import errors
 from hypothesis import given
 from hypothesis import strategies as st
 
 from spotler_sim.config import Config
 from spotler_sim.framing import HEAD_LIMIT, REQUEST_LINE_LIMIT, Framer, Request
+from spotler_sim.worker import refusal_for
 
 API = "/integrationservice-1.1.0"
 CONFIG = Config(db_path=":memory:")
@@ -145,3 +147,20 @@ def test_a_request_expecting_100_continue_waits_for_it_until_its_body_comes() ->
     assert framer.awaits_continue and not framer.whole
     framer.feed(b"{}")
     assert not framer.awaits_continue and framer.whole[0].body == b"{}"
+
+
+def test_gunicorns_refusals_under_tls_have_the_fronts_statuses_and_words() -> None:
+    """Under TLS gunicorn parses; its refusals are worded by the same functions as the front's."""
+    cases = {
+        errors.LimitRequestLine(9000, 8190): 414,
+        errors.LimitRequestHeaders("too many headers"): 431,
+        errors.UnsupportedTransferCoding("gzip"): 501,
+        errors.ExpectationFailed("coffee"): 417,
+        errors.InvalidHeader("X-Bad"): 400,
+        RuntimeError("a bug"): 500,
+    }
+    for exc, status in cases.items():
+        assert refusal_for(exc).status == status, exc
+    line = framed(get("/x?" + "a" * REQUEST_LINE_LIMIT)).refusal
+    assert line is not None
+    assert refusal_for(errors.LimitRequestLine(9000, 8190)).message == line.error.message
