@@ -9,7 +9,7 @@ from typing import Any
 from spotler_sim.domain.accounts import AccountSpec, AuthSpec
 from spotler_sim.domain.model import Account, Authentication, Caller, LagPolicy, PropertyDef
 from spotler_sim.domain.ratelimit import RateLimit
-from spotler_sim.store.database import Connection
+from spotler_sim.store.database import kept
 
 
 def insert_account(conn: sqlite3.Connection, spec: AccountSpec) -> int:
@@ -94,14 +94,12 @@ def caller_for_key(conn: sqlite3.Connection, key: str) -> Caller | None:
     """The account and authentication of a Key. A connection of ours keeps what it read until
     any account, key or property definition changes (in any worker): then one read of the
     generation label, instead of three queries, answers the usual call."""
-    if not isinstance(conn, Connection):
-        return _read_caller(conn, key)
-    conn.refresh()
-    found: Caller | None = conn.callers.get(key)
+    callers: dict[str, Caller] = kept(conn, "callers", lambda _: {})
+    found = callers.get(key)
     if found is None:
         found = _read_caller(conn, key)
         if found is not None:  # an unknown Key is not kept: anyone may send any number of them
-            conn.callers[key] = found
+            callers[key] = found
     return found
 
 

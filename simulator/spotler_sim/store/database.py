@@ -50,9 +50,10 @@ def _nonces_keyed_by_key(conn: sqlite3.Connection) -> bool:
 
 
 class Connection(sqlite3.Connection):
-    """A connection of one thread, with what it has read of the database's generation (the
-    callers, store/accounts.py; and under ``kept()``, the fault rules, store/faults.py, and
-    whether a call may wait, store/waits.py): valid while the generation label is the one they were read at.
+    """A connection of one thread, with what it has read of the database's generation under
+    ``kept()`` (the callers, store/accounts.py; the fault rules, store/faults.py; the clock,
+    store/clock.py; whether a call may wait, store/waits.py): valid while the generation label
+    is the one they were read at.
 
     Inside a read transaction the label cannot change: it is read once per transaction there
     (``Database.begin_read`` and ``Database.begin`` say which kind is open)."""
@@ -60,7 +61,6 @@ class Connection(sqlite3.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.generation = -1
-        self.callers: dict[str, Any] = {}
         self.kept: dict[str, Any] = {}  # see kept()
         self.snapshot = False  # the transaction open (if any) is a read transaction
         self.checked = False  # the label was read in that read transaction
@@ -73,7 +73,6 @@ class Connection(sqlite3.Connection):
         (generation,) = self.execute("SELECT n FROM generation WHERE id = 1").fetchone()
         self.checked = self.snapshot and self.in_transaction
         if generation != self.generation:
-            self.callers.clear()
             self.kept.clear()
             self.generation = generation
 
