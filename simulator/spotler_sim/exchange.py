@@ -60,9 +60,9 @@ def environ(
     if isinstance(server, tuple):
         env["SERVER_NAME"], env["SERVER_PORT"] = server[0], str(server[1])
     for name, value in request.headers:
-        key = name.decode("latin-1").upper().replace("-", "_")
-        if "_" in name.decode("latin-1"):
+        if b"_" in name:
             continue  # ambiguous with a dash once in the environ: dropped, as gunicorn does
+        key = name.decode("latin-1").upper().replace("-", "_")
         text = value.decode("latin-1").strip()
         if key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
             env[key] = text
@@ -82,18 +82,43 @@ def environ(
 
 
 class Answer:
-    """The WSGI ``start_response`` of one request, and the answer it writes to the socket."""
+    """The WSGI ``start_response`` of one request, and the answer it writes to the socket (also
+    one the server makes itself, a refusal: ``send()``). Without a request to answer it closes
+    the connection after it."""
 
-    def __init__(self, sock: socket.socket, request: Request, keep: bool) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        head_only: bool = False,
+        http10: bool = False,
+        keep_alive: bool = False,
+    ) -> None:
         self._sock = sock
-        self._head_only = request.method == "HEAD"
-        self._http10 = request.version == "1.0"
-        self.keep_alive = keep and request.keep_alive
+        self._head_only = head_only
+        self._http10 = http10
+        self.keep_alive = keep_alive
         self._status = ""
         self._headers: list[tuple[str, str]] = []
         self._sent_head = False
         self._chunked = False
         self._no_body = False
+
+    @classmethod
+    def to(cls, request: Request, sock: socket.socket, *, keep: bool) -> Answer:
+        """The answer to ``request``; the connection stays open after it when the client and
+        ``keep`` (the server is not stopping) both say so."""
+        return cls(
+            sock,
+            head_only=request.method == "HEAD",
+            http10=request.version == "1.0",
+            keep_alive=keep and request.keep_alive,
+        )
+
+    def send(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        """A whole answer the server makes itself, in one send."""
+        self.start_response(status, headers)
+        self._send_head(body, whole=True)
 
     @property
     def started(self) -> bool:

@@ -43,7 +43,11 @@ class Request:
     body: bytes
     keep_alive: bool  # the client keeps the connection after the answer (as far as it says)
     api: bool  # a call of the API (not the admin API, a page or the contract)
-    xml: bool  # an error answered before the app would be XML (see _answers_xml)
+
+    @property
+    def xml(self) -> bool:
+        """Whether the server's own error answer to it is XML (see refused_in_xml)."""
+        return _in_xml(self.target, self.headers)
 
 
 @dataclass
@@ -177,7 +181,6 @@ class Framer:
                 body=bytes(reading.body),
                 keep_alive=parser.should_keep_alive(),
                 api=reading.api,
-                xml=_answers_xml(reading),
             )
         )
         self._reading = None
@@ -196,7 +199,9 @@ class Framer:
 
     def _refuse(self, error: SpotlerError) -> None:
         reading = self._reading
-        self.refusal = Refusal(error, reading is not None and _answers_xml(reading))
+        self.refusal = Refusal(
+            error, reading is not None and _in_xml(reading.target, reading.headers)
+        )
 
     def timed_out(self, seconds: float) -> Refusal:
         """The refusal of a request not whole ``seconds`` after it began."""
@@ -216,12 +221,16 @@ _API_PREFIXES = tuple(prefix.encode() for prefix in API_PREFIXES)
 _ADMIN_PREFIX = ADMIN_PREFIX.encode()
 
 
-def _answers_xml(reading: _Reading) -> bool:
+def refused_in_xml(target: str, accept: str | None) -> bool:
     """A refusal is XML for a call of the API that did not ask for JSON (as every answer)."""
-    if not reading.target.startswith(_API_PREFIXES):
-        return False
-    accept = next((v for k, v in reading.headers if k.lower() == b"accept"), None)
-    return prefers_xml(accept.strip().decode("latin-1") if accept is not None else None)
+    return target.startswith(API_PREFIXES) and prefers_xml(accept)
+
+
+def _in_xml(target: bytes | bytearray, headers: list[tuple[bytes, bytes]]) -> bool:
+    accept = next((v for k, v in headers if k.lower() == b"accept"), None)
+    return refused_in_xml(
+        target.decode("latin-1"), accept.strip().decode("latin-1") if accept is not None else None
+    )
 
 
 def _head_too_large() -> SpotlerError:

@@ -41,7 +41,7 @@ from gunicorn import util
 from gunicorn.http import errors as parse_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from spotler_sim.config import API_PREFIXES, Config
+from spotler_sim.config import Config
 from spotler_sim.errors import SpotlerError
 from spotler_sim.exchange import Answer, environ
 from spotler_sim.framing import (
@@ -56,9 +56,10 @@ from spotler_sim.framing import (
     headers_too_large,
     line_too_long,
     not_http,
+    refused_in_xml,
     unsupported_coding,
 )
-from spotler_sim.http.representation import error_payload, prefers_xml
+from spotler_sim.http.representation import error_payload
 from spotler_sim.store.waits import calls_may_wait
 
 __all__ = ["HEADER_COUNT_LIMIT", "HEADER_FIELD_LIMIT", "REQUEST_LINE_LIMIT", "BufferingWorker"]
@@ -102,18 +103,16 @@ def _answer(sock: socket.socket, refusal: Refusal) -> None:
     """Write a refusal and end the connection (in a thread it may wait)."""
     content_type, body = error_payload(refusal.error.body(), xml=refusal.xml)
     status = refusal.error.status
-    head = (
-        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
+    answer = Answer(sock)  # no request to keep the connection for
+    whole = (f"{status} {HTTPStatus(status).phrase}", [("Content-Type", content_type)], body)
     if isinstance(sock, ClientSocket) and sock.on_loop:
         # On the loop nothing waits: the loop sends the refusal after the call, then the
         # connection closes (the call ends unkept).
-        sock.sendall(head.encode("latin-1") + body)
+        answer.send(*whole)
         return
     try:
         sock.settimeout(SEND_TIMEOUT)
-        sock.sendall(head.encode("latin-1") + body)
+        answer.send(*whole)
     except OSError:
         pass
     util.close_graceful(sock)
@@ -376,7 +375,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         sock = conn.sock
         if not (isinstance(sock, ClientSocket) and sock.on_loop):
             sock.settimeout(SEND_TIMEOUT)  # in a thread: the answer may wait for the client
-        answer = Answer(sock, request, keep=self.alive)
+        answer = Answer.to(request, sock, keep=self.alive)
         env = environ(request, sock, conn.client, conn.server, self.multiprocess)
         try:
             answer.run(self.wsgi, env)
@@ -412,11 +411,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             self.log.exception("Error handling request")
         else:
             self.log.warning("Invalid request from %s: %s", (addr or ("",))[0], exc)
-        xml = (
-            req is not None
-            and str(getattr(req, "path", "")).startswith(API_PREFIXES)
-            and (prefers_xml(_header(req.headers, "ACCEPT")))
-        )
+        xml = req is not None and refused_in_xml(str(req.path), _header(req.headers, "ACCEPT"))
         _answer(client, Refusal(error, xml))
 
 

@@ -35,7 +35,7 @@ def answered(
     pair: tuple[socket.socket, socket.socket], raw: bytes, app: Any, *, keep: bool = True
 ) -> tuple[bytes, bool]:
     ours, theirs = pair
-    answer = Answer(ours, request(raw), keep=keep)
+    answer = Answer.to(request(raw), ours, keep=keep)
     answer.run(app, {})
     ours.shutdown(socket.SHUT_WR)
     received = b""
@@ -68,7 +68,7 @@ def test_an_answer_of_known_length_is_sent_with_it(pair: Any) -> None:
 def test_an_answer_of_unknown_length_is_chunked_and_whole(pieces: list[bytes]) -> None:
     ours, theirs = socket.socketpair()
     with ours, theirs:
-        Answer(ours, request(GET), keep=True).run(app_of("200 OK", [], iter(pieces)), {})
+        Answer.to(request(GET), ours, keep=True).run(app_of("200 OK", [], iter(pieces)), {})
         ours.shutdown(socket.SHUT_WR)
         received = b""
         while data := theirs.recv(65536):
@@ -90,11 +90,11 @@ def test_an_answer_of_unknown_length_is_chunked_and_whole(pieces: list[bytes]) -
 
 def test_head_204_and_http_1_0_answers(pair: Any) -> None:
     ours, theirs = pair
-    answer = Answer(ours, request(b"HEAD /x HTTP/1.1\r\n\r\n"), keep=True)
+    answer = Answer.to(request(b"HEAD /x HTTP/1.1\r\n\r\n"), ours, keep=True)
     answer.run(app_of("200 OK", [("Content-Length", "5")], [b"hello"]), {})
-    answer = Answer(ours, request(b"GET /x HTTP/1.1\r\n\r\n"), keep=True)
+    answer = Answer.to(request(b"GET /x HTTP/1.1\r\n\r\n"), ours, keep=True)
     answer.run(app_of("204 NO CONTENT", [], []), {})
-    answer = Answer(ours, request(b"GET /x HTTP/1.0\r\n\r\n"), keep=True)
+    answer = Answer.to(request(b"GET /x HTTP/1.0\r\n\r\n"), ours, keep=True)
     answer.run(app_of("200 OK", [], iter([b"a", b"b"])), {})
     assert not answer.keep_alive  # an HTTP/1.0 body without a length ends at close
     ours.shutdown(socket.SHUT_WR)
@@ -113,7 +113,7 @@ def test_the_app_or_a_stopping_server_closes_the_connection(pair: Any) -> None:
     assert not kept
     ours, theirs = socket.socketpair()
     with ours, theirs:
-        answer = Answer(ours, request(GET), keep=False)
+        answer = Answer.to(request(GET), ours, keep=False)
         answer.run(app_of("200 OK", [], [b"x"]), {})
         assert not answer.keep_alive and b"Connection: close" in theirs.recv(1000)
 
@@ -134,3 +134,16 @@ def test_the_environ_holds_the_request_as_pep_3333_says(pair: Any) -> None:
     assert env["CONTENT_TYPE"] == "application/json" and env["CONTENT_LENGTH"] == "2"
     assert env["HTTP_X_MANY"] == "1,2" and "HTTP_X_UNDER" not in env
     assert env["wsgi.input"].read() == b"{}" and env["gunicorn.socket"] is pair[0]
+
+
+def test_an_answer_the_server_makes_itself_is_whole_and_closes(pair: Any) -> None:
+    ours, theirs = pair
+    answer = Answer(ours)  # a refusal: no request to keep the connection for
+    answer.send("431 REQUEST HEADER FIELDS TOO LARGE", [("Content-Type", "text/plain")], b"big")
+    ours.shutdown(socket.SHUT_WR)
+    received = b""
+    while data := theirs.recv(65536):
+        received += data
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 ") and b"Content-Length: 3" in head
+    assert b"Connection: close" in head and body == b"big" and not answer.keep_alive
