@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import socket
 
+Answer = tuple[bytes, bytes]  # head, body
 
-def read_answers(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]:
+
+def read_answers(sock: socket.socket, count: int) -> list[Answer]:
     """The next ``count`` answers as (head, body), fewer if the server closes first."""
-    answers: list[tuple[bytes, bytes]] = []
+    answers: list[Answer] = []
     pending = b""
     while len(answers) < count:
         head, found, rest = pending.partition(b"\r\n\r\n")

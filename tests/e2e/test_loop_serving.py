@@ -16,7 +16,7 @@ import pytest
 from spotler_sim.config import API_PREFIXES
 from spotler_sim.testing.admin_client import AdminClient
 from spotler_sim.testing.signing import sign
-from tests.e2e.answers import read_answers
+from tests.e2e.answers import Answer, read_answers
 from tests.plugins.simulator import DEMO_KEYS, LiveServer, serving
 from tests.waiting import wait_for
 
@@ -102,16 +102,32 @@ def pipelined(server: LiveServer, targets: list[str]) -> bytes:
     )
 
 
+def signed_targets(server: LiveServer, paths: list[str]) -> list[str]:
+    """Signed GET targets (path and query) of these API paths, OAuth in the query string."""
+    targets = []
+    for path in paths:
+        url, _ = sign("GET", f"{server.base}{API}{path}", *DEMO_KEYS["webshop"], placement="query")
+        targets.append(url[len(server.base) :])
+    return targets
+
+
+def sent_in_pieces(server: LiveServer, calls: bytes, piece: int, count: int) -> list[Answer]:
+    """Send ``calls`` on one connection ``piece`` bytes at a time; the first ``count`` answers."""
+    address = urlsplit(server.base)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        for start in range(0, len(calls), piece):
+            sock.sendall(calls[start : start + piece])
+        return read_answers(sock, count)
+
+
 def unsigned(count: int) -> list[str]:
     """``count`` calls without a signature: each is answered 401."""
     return [f"{API}/contact/{n}" for n in range(count)]
 
 
 def test_pipelined_calls_are_all_answered(server: LiveServer) -> None:
-    address = urlsplit(server.base)
-    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
-        sock.sendall(pipelined(server, unsigned(500)))
-        answers = read_answers(sock, 500)
+    calls = pipelined(server, unsigned(500))
+    answers = sent_in_pieces(server, calls, len(calls), 500)  # in one piece
     assert len(answers) == 500
     assert all(head.startswith(b"HTTP/1.1 401") for head, _ in answers)
 
@@ -127,12 +143,7 @@ def big_pages(server: LiveServer, admin: AdminClient, count: int) -> bytes:
         for n in range(3000)
     ])  # fmt: skip
     window = "fromDate=2020-01-01&toDate=2030-01-01&pageSize=3000"
-    targets = []
-    for _ in range(count):
-        url, _ = sign("GET", f"{server.base}{API}/contact/updates/list?{window}",
-                      *DEMO_KEYS["webshop"], placement="query")  # fmt: skip
-        targets.append(url[len(server.base) :])
-    return pipelined(server, targets)
+    return pipelined(server, signed_targets(server, [f"/contact/updates/list?{window}"] * count))
 
 
 def test_a_client_that_does_not_read_holds_neither_the_loop_nor_other_clients(
@@ -159,12 +170,7 @@ def test_a_client_that_does_not_read_holds_neither_the_loop_nor_other_clients(
 def test_pipelined_calls_cut_anywhere_are_all_answered(server: LiveServer) -> None:
     """Pipelined calls arriving in pieces that end mid-call: the loop takes up a connection's
     next call while that connection's more bytes may already be signalled."""
-    address = urlsplit(server.base)
-    calls = pipelined(server, unsigned(400))
-    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
-        for start in range(0, len(calls), 997):
-            sock.sendall(calls[start : start + 997])
-        answers = read_answers(sock, 400)
+    answers = sent_in_pieces(server, pipelined(server, unsigned(400)), 997, 400)
     assert len(answers) == 400
     assert all(head.startswith(b"HTTP/1.1 401") for head, _ in answers)
 
@@ -172,21 +178,11 @@ def test_pipelined_calls_cut_anywhere_are_all_answered(server: LiveServer) -> No
 def test_pipelined_calls_served_by_threads_are_answered_one_at_a_time_in_order(
     server: LiveServer, admin: AdminClient
 ) -> None:
-    """While a rule could delay calls they go to threads; the next call of a connection waits
-    for the answer before it (its bytes may come in while a thread answers), so answers never
-    interleave and keep the calls' order."""
+    """While a rule could delay calls they go to threads, one call of a connection at a time:
+    answers never interleave and keep the calls' order."""
     admin.add_fault({"match": {"path": "/never-called"}, "effect": {"type": "latency", "ms": 1}})
-    address = urlsplit(server.base)
-    targets = []
-    for n in range(120):
-        url, _ = sign("GET", f"{server.base}{API}/contact/pipe-{n}", *DEMO_KEYS["webshop"],
-                      placement="query")  # fmt: skip
-        targets.append(url[len(server.base) :])
-    calls = pipelined(server, targets)
-    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
-        for start in range(0, len(calls), 601):
-            sock.sendall(calls[start : start + 601])
-        answers = read_answers(sock, 120)
+    targets = signed_targets(server, [f"/contact/pipe-{n}" for n in range(120)])
+    answers = sent_in_pieces(server, pipelined(server, targets), 601, 120)
     assert len(answers) == 120
     assert all(head.startswith(b"HTTP/1.1 404") for head, _ in answers)
     assert [f"pipe-{n}" in body.decode() for n, (_, body) in enumerate(answers)] == [True] * 120
