@@ -83,6 +83,9 @@ class RawPathMiddleware:
 
 def create_app(config: Config, state: State | None = None) -> Flask:
     app = SimulatorFlask("spotler_sim")
+    # A path with '//' in it is not merged and redirected: decoded, '%2F' in an id makes one,
+    # and the redirect would send the call on to another id (with a signature made for this one).
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = state or State(Database(config.db_path))
