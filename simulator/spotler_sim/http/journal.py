@@ -46,6 +46,9 @@ def record(
     nonce = call.nonce
     held = call.held
     handler_wrote = held.writing
+    # Made before the write turn is taken (unless the handler holds it already): the other
+    # workers' calls wait on that turn, not on this one's formatting.
+    values = journal.prepare(_entry(call, response, dropped), limit)
     try:
         conn = held.write()
         if nonce is not None:
@@ -54,9 +57,10 @@ def record(
             except SpotlerError as replay:
                 response, dropped = refused(replay, response), False
                 call = replace(call, error_type=replay.error_type)
+                values = journal.prepare(_entry(call, response, dropped), limit)
         # Each statement of the entry is whole or undone on its own (the insert first, then the
         # prunes, which the next call catches up on): one that fails leaves the handler's work.
-        journal.record(conn, _entry(state, held, call, response, dropped), limit)
+        journal.append(conn, values, limit, sim_ms=_simulated_ms(state, held))
         held.commit()
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)
@@ -74,9 +78,14 @@ def record(
     return response
 
 
-def _entry(
-    state: State, held: HeldTransaction, call: Call | Attempt, response: Response, dropped: bool
-) -> dict[str, Any]:
+def _simulated_ms(state: State, held: HeldTransaction) -> int:
+    """When the call happened in simulated time: as the call's last transaction saw the clock
+    (read in the journal's own when no transaction did)."""
+    return (held.seen_clock or held.clock()).now_ms(state.wall_ms())
+
+
+def _entry(call: Call | Attempt, response: Response, dropped: bool) -> dict[str, Any]:
+    """The call's journal row but its simulated time (``record`` reads that when it writes)."""
     req = this_request()
     caller = call.caller
     fault = call.fault
@@ -94,7 +103,6 @@ def _entry(
     }
     return {
         "wall_ms": int(time.time() * 1000),
-        "sim_ms": (held.seen_clock or held.clock()).now_ms(state.wall_ms()),
         "method": req.method,
         "path": api_path(),
         "query": req.query_string.decode("latin-1"),

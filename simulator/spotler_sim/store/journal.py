@@ -30,17 +30,36 @@ _INSERT = (
 )
 
 
-def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
-    """Journal one call, then prune the oldest calls beyond the limit (never this one)."""
+_SIM_MS = COLUMNS.index("sim_ms")
+
+
+def prepare(entry: dict[str, Any], limit: JournalLimit) -> list[Any]:
+    """The values of an entry's row, its texts clipped as ``limit`` says and their bytes
+    counted (nothing read or written: a call prepares its entry before its turn to write)."""
     values = dict(entry)
     size = 0
     for name in (*TEXTS, "request_headers", "response_headers", "rate_limit"):
         if isinstance(text := values.get(name), str):
             values[name] = limit.clipped(text) if name in TEXTS else text
             size += len(values[name].encode("utf-8", "replace"))
-    new_id, upto, before = conn.execute(
-        _INSERT, [*(values.get(c) for c in COLUMNS), size, size]
-    ).fetchone()
+    return [*(values.get(c) for c in COLUMNS), size, size]
+
+
+def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
+    """Journal one call, then prune the oldest calls beyond the limit (never this one)."""
+    return append(conn, prepare(entry, limit), limit)
+
+
+def append(
+    conn: sqlite3.Connection, values: list[Any], limit: JournalLimit, *, sim_ms: int | None = None
+) -> int:
+    """Journal one call ``prepare()`` made (at ``sim_ms`` when given: the simulated time is
+    read in the write transaction), then prune the oldest calls beyond the limit (never this
+    one)."""
+    if sim_ms is not None:
+        values = [*values]
+        values[_SIM_MS] = sim_ms
+    new_id, upto, before = conn.execute(_INSERT, values).fetchone()
     # Ids are given in order and only the oldest are removed: the newest ``rows`` calls are
     # those with ids above new_id - rows (none below 1: nothing to remove before the cap fills).
     if new_id > limit.rows:
