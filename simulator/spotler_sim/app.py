@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from inspect import iscoroutinefunction
 from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, request
+from flask.ctx import RequestContext
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import MapAdapter, Rule
 
 from spotler_sim.admin import build_blueprint as build_admin_blueprint
 from spotler_sim.admin import dashboard
@@ -31,12 +34,81 @@ def _is_async(func: Callable[..., Any]) -> bool:
     return iscoroutinefunction(func)
 
 
+Matched = tuple[Rule, Mapping[str, Any]]
+
+
 class SimulatorFlask(Flask):
-    """Flask, asking once per function whether it is ``async def`` (Flask asks again for every
-    hook and view on every request: eight times a call to the API)."""
+    """Flask, with two things it does on every request done once instead:
+
+    * whether a function is ``async def`` is asked once per function (Flask asks again for
+      every hook and view on every request: eight times a call to the API);
+    * the view of a method and path is found once per path (Flask binds its URL map to each
+      request and matches the path again): a request binds the map only when something asks
+      for it (building a URL, a path not matched before), and its view comes from the paths
+      matched so far. The map does not change once the app is made, and no rule depends on
+      the host, so the same method and path always find the same view.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.matched = lru_cache(maxsize=4096)(self._match)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         return self.async_to_sync(func) if _is_async(func) else func
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        return _Routed(self, environ)
+
+    def create_url_adapter(self, request: Any) -> MapAdapter | None:
+        if request is None:
+            return super().create_url_adapter(None)
+        bound = _BoundWhenAsked(lambda: super(SimulatorFlask, self).create_url_adapter(request))
+        return bound  # type: ignore[return-value]  # a MapAdapter as soon as it is used
+
+    def _match(self, method: str, script: str, path: str) -> Matched | None:
+        """The rule and arguments of a path, or None when it matches no view as it is (not
+        found, another method, a redirect: Flask answers those from the request itself)."""
+        adapter = self.url_map.bind("sim.invalid", script_name=script, path_info=path)
+        try:
+            rule, args = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            return None
+        return rule, args
+
+
+class _BoundWhenAsked:
+    """The URL map bound to a request, bound the first time it is used."""
+
+    def __init__(self, bind: Callable[[], MapAdapter | None]) -> None:
+        self._bind = bind
+        self._adapter: MapAdapter | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._adapter is None:
+            self._adapter = self._bind()
+        return getattr(self._adapter, name)
+
+
+class _Routed(RequestContext):
+    app: SimulatorFlask
+
+    def match_request(self) -> None:
+        environ = self.request.environ
+        found = self.app.matched(
+            environ["REQUEST_METHOD"],
+            _decoded(environ.get("SCRIPT_NAME", "")),
+            _decoded(environ.get("PATH_INFO", "")),
+        )
+        if found is None:
+            super().match_request()
+            return
+        rule, args = found
+        self.request.url_rule, self.request.view_args = rule, dict(args)
+
+
+def _decoded(wsgi_string: str) -> str:
+    """A path as Werkzeug routes it (PEP 3333 gives it as latin-1)."""
+    return wsgi_string.encode("latin-1").decode(errors="replace")
 
 
 def routed_path(path: str) -> str:
