@@ -10,12 +10,6 @@ before them commits. Left to SQLite, a waiting writer polls the lock with sleeps
 100 ms: at 16 threads in two workers most of a call's time went to those sleeps while the
 lock stood free. ``busy_timeout`` still covers writers that do not queue (another program on the
 file, SQLite's backup API).
-
-Checkpoints (copying what the WAL holds back into the file, with an fsync of each) run outside
-the writer's turn: left to SQLite, the commit that filled the WAL ran one while it still held
-the turn, and every other writer waited milliseconds for it. A process checkpoints, without
-blocking anyone, once its commits since the last one reach ``CHECKPOINT_AT`` (a commit counts
-one, and one more for every 50 rows it changed: a bulk load checkpoints after each large batch).
 """
 
 from __future__ import annotations
@@ -32,7 +26,6 @@ from typing import Any, TypeVar
 from spotler_sim.process import process_id
 
 T = TypeVar("T")
-CHECKPOINT_AT = 1000  # the weight of one process's commits between two of its checkpoints
 SCHEMA = resources.files("spotler_sim.store").joinpath("schema.sql").read_text(encoding="utf-8")
 # Columns schema.sql gained after its table was first created: (table, column, declaration).
 # A database file kept from an earlier version (``--db``) gets them when it is opened.
@@ -71,7 +64,6 @@ class Connection(sqlite3.Connection):
         self.kept: dict[str, Any] = {}  # see kept()
         self.snapshot = False  # the transaction open (if any) is a read transaction
         self.checked = False  # the label was read in that read transaction
-        self.changes_before = 0  # rows changed by this connection when its transaction began
 
     def refresh(self) -> None:
         """Forget what was read at an older generation (one read of its label, none when this
@@ -87,7 +79,6 @@ class Connection(sqlite3.Connection):
     def began(self, *, snapshot: bool) -> None:
         """A transaction began: a read transaction (``snapshot``) or a write transaction."""
         self.snapshot, self.checked = snapshot, False
-        self.changes_before = self.total_changes
 
     def end_read(self) -> None:
         """End the read transaction ``Database.begin_read()`` began: nothing is known of the
@@ -186,7 +177,6 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self.writers = WriterQueue(path)
-        self._committed = 0  # the weight of this process's commits since its last checkpoint
         conn = self.connection()
         conn.executescript(SCHEMA)
         for table, column, declaration in ADDED_COLUMNS:
@@ -223,7 +213,6 @@ class Database:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoints above
             self._local.conn = conn
             self._local.pid = process_id()
         return conn
@@ -253,12 +242,6 @@ class Database:
             raise
         finally:
             self.writers.give_back()
-        if isinstance(conn, Connection):
-            self._committed += 1 + (conn.total_changes - conn.changes_before) // 50
-        if self._committed >= CHECKPOINT_AT:
-            self._committed = 0
-            # Passive: copies what no reader still needs, beside the writers, and waits on none.
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def rollback(self, conn: sqlite3.Connection) -> None:
         """Drop the write transaction ``begin()`` began, and give the turn back."""
