@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
 from spotler_sim.store import Database
+from spotler_sim.store.encrypted_ids import encode
 from spotler_sim.testing.server import Server, serving
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",") if s.strip()]
@@ -263,19 +264,20 @@ FILL_SIZES = [
 
 def fill(path: Path, size: int) -> None:
     """The account with ``size`` contacts written straight into the file (seconds for a
-    million), as the batches would leave them: an e-mail address, an ID and listed times."""
+    million), as the batches would leave them: an e-mail address, an ID, listed times and the
+    encryptedId made of the row."""
     state = State(Database(str(path)))
     load_fixture(state, {"accounts": [ACCOUNT]})
     with state.db.write() as conn:
         (account,) = conn.execute("SELECT id FROM accounts WHERE name = 'load'").fetchone()
         conn.executemany(
-            "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, created_ms, "
-            "changed_ms, listed_ms) VALUES (?, ?, ?, ?, ?, 1, 1, 1)",
+            "INSERT INTO contacts (id, account_id, encrypted_id, encrypted_given, email, "
+            "properties, created_ms, changed_ms, listed_ms) VALUES (?, ?, ?, 0, ?, ?, 1, 1, 1)",
             (
                 (
                     n + 1,
                     account,
-                    f"e{n}",
+                    encode(account, n + 1),
                     f"person{n}@example.com",
                     json.dumps(contact(n)["properties"]),
                 )

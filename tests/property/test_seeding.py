@@ -21,9 +21,11 @@ from spotler_sim.fixtures.seeding import as_input, seed_contacts
 from spotler_sim.state import State
 from spotler_sim.store import Database
 from spotler_sim.store.contacts import SqliteContacts
+from spotler_sim.store.encrypted_ids import encode
 from tests.plugins.hypothesis_profiles import scaled
 
 NOW = 1_700_000_000_000
+SEEDED = 2  # the id of the account seeded (after "first")
 ACCOUNT = {
     "name": "seeded",
     "idFields": ["externalCustomerId", "crmId"],
@@ -38,8 +40,8 @@ ACCOUNT = {
     ],
 }
 TABLES = (
-    "SELECT id, account_id, encrypted_id, email, properties, channels, test_group, anonymized, "
-    "created_ms, changed_ms, listed_ms FROM contacts ORDER BY id",
+    "SELECT id, account_id, encrypted_id, encrypted_given, email, properties, channels, "
+    "test_group, anonymized, created_ms, changed_ms, listed_ms FROM contacts ORDER BY id",
     "SELECT account_id, field, value, contact_id FROM contact_ids ORDER BY account_id, field, value",
     # the indexes too: a large load into an empty account sets them aside and builds them again
     "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name",
@@ -47,7 +49,10 @@ TABLES = (
 
 # Good entries, each with ID values and an encryptedId of its own, and now and then one with a
 # defect: an ID field or a property the account lacks, a value its property refuses, an ID
-# value or encryptedId an earlier entry or a contact the account has already holds.
+# value or encryptedId an earlier entry or a contact the account has already holds. An
+# encryptedId may also be one the simulator makes for a row of the account (SEEDED is its id):
+# the entry's own (kept as made), an earlier contact's (refused), a later one's (who then gets
+# a spare), or that of a row of the other account.
 good_seed = st.fixed_dictionaries(
     {"ids": st.sets(st.sampled_from(["externalCustomerId", "crmId"]), min_size=1)},
     optional={
@@ -62,7 +67,7 @@ good_seed = st.fixed_dictionaries(
         "testGroup": st.booleans(),
         "anonymized": st.booleans(),
         "channels": st.just([{"name": "EMAIL", "value": False}]),
-        "encryptedId": st.just("x"),
+        "encryptedId": st.just("x") | st.integers(1, 14),  # 1-14: made for that row
         "created": st.integers(0, 10**13),
         "lastChanged": st.integers(0, 10**13),
         "listed": st.none() | st.integers(0, 10**13),
@@ -85,7 +90,9 @@ def seed_lists(draw: st.DrawFn, prefix: str, max_size: int) -> list[dict[str, An
     seeds = []
     for index, drawn in enumerate(draw(st.lists(good_seed, max_size=max_size))):
         seed = {**drawn, "ids": {field: f"{prefix}{index}" for field in sorted(drawn["ids"])}}
-        if "encryptedId" in seed:
+        if isinstance(seed.get("encryptedId"), int):
+            seed["encryptedId"] = encode(SEEDED, seed["encryptedId"])
+        elif "encryptedId" in seed:
             seed["encryptedId"] = f"x{prefix}{index}"
         seeds.append(seed)
     if prefix == "s" and seeds and draw(st.integers(0, 2)) == 0:
@@ -141,6 +148,8 @@ def seeded_state(earlier: list[dict[str, Any]]) -> State:
     first = {"name": "first", "contacts": [{"ids": {"externalCustomerId": "1"}}]}
     load_fixture(state, {"accounts": [first]})
     load_fixture(state, {"accounts": [{**ACCOUNT, "contacts": earlier}]})
+    with state.db.read() as conn:
+        assert state.account(conn, "seeded").id == SEEDED
     return state
 
 

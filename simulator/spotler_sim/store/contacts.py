@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from typing import Any
 
 from spotler_sim.domain.contacts import Bounce, StoredContact
 from spotler_sim.domain.timewindows import Window
+from spotler_sim.store.encrypted_ids import decode, encode, made
 
 _COLUMNS = "id, encrypted_id, created_ms, changed_ms, listed_ms, properties, channels, test_group, anonymized"
 
@@ -20,7 +20,16 @@ _canonical_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sor
 
 _INSERT = (
     "INSERT INTO contacts (id, account_id, encrypted_id, email, properties, channels, test_group, "
-    "anonymized, created_ms, changed_ms, listed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "anonymized, created_ms, changed_ms, listed_ms, encrypted_given) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The contact holding an encryptedId: the row it deciphers to, when that row holds it (a made
+# one), or the one holding it as given (index contacts_given_encrypted). ?1 row (NULL when it
+# deciphers to none), ?2 account, ?3 the encryptedId.
+_BY_ENCRYPTED_ID = (
+    "SELECT id FROM contacts WHERE id = ?1 AND account_id = ?2 AND encrypted_id = ?3 "
+    "UNION ALL SELECT id FROM contacts WHERE account_id = ?2 AND encrypted_given = 1 "
+    "AND encrypted_id = ?3 LIMIT 1"
 )
 
 
@@ -28,11 +37,6 @@ def _encoded(contact: StoredContact) -> tuple[str, str | None]:
     """A contact's properties and channels as their columns hold them."""
     channels = json.dumps(contact.channels) if contact.channels is not None else None
     return _canonical_json(contact.properties), channels
-
-
-def encrypted_id(account_id: int, contact_id: int) -> str:
-    """A stable opaque id, the same for the same account and contact in every run."""
-    return hashlib.sha256(f"spotler-sim:{account_id}:{contact_id}".encode()).hexdigest()[:24]
 
 
 class SqliteContacts:
@@ -90,8 +94,7 @@ class SqliteContacts:
 
     def by_encrypted_id(self, encrypted_id: str) -> int | None:
         row = self.conn.execute(
-            "SELECT id FROM contacts WHERE account_id = ? AND encrypted_id = ?",
-            (self.account_id, encrypted_id),
+            _BY_ENCRYPTED_ID, (decode(self.account_id, encrypted_id), self.account_id, encrypted_id)
         ).fetchone()
         return int(row[0]) if row else None
 
@@ -169,8 +172,17 @@ class SqliteContacts:
         """Write a new contact whole, giving it its id and encryptedId (one INSERT: inserting
         an empty row and updating it put each contact into the indexes twice)."""
         contact.id = self.first_free_id()
-        contact.encrypted_id = encrypted_id(self.account_id, contact.id)
+        contact.encrypted_id = self._free_encrypted_id(contact.id)
         self.conn.execute(_INSERT, self._row(contact, email_key))
+
+    def _free_encrypted_id(self, row: int) -> str:
+        """The first encryptedId ``made()`` for a new row that no contact of the account holds
+        (the first one only a given one can be: no row holds it as made, its row is new)."""
+        candidates = made(self.account_id, row)
+        first = next(candidates)
+        if not self._given([first]):
+            return first
+        return next(value for value in candidates if not self.taken_encrypted_ids([value]))
 
     def first_free_id(self) -> int:
         """The id SQLite would give the next contact: one past the largest of any account."""
@@ -184,19 +196,32 @@ class SqliteContacts:
         return found is None
 
     def taken_encrypted_ids(self, values: list[str]) -> set[str]:
-        """Those of these encryptedIds a contact of the account has already."""
-        taken: set[str] = set()
+        """Those of these encryptedIds a contact of the account has already: made of its row
+        (read by key), or given (index contacts_given_encrypted)."""
+        rows = {row: value for value in values if (row := decode(self.account_id, value))}
+        held = self.encrypted_ids(list(rows))
+        return {value for row, value in rows.items() if held.get(row) == value} | self._given(
+            values
+        )
+
+    def _given(self, values: list[str]) -> set[str]:
+        """Those of these encryptedIds a contact of the account holds as given."""
+        given: set[str] = set()
         for start in range(0, len(values), 500):  # below SQLite's limit of bound values
             chunk = values[start : start + 500]
-            taken.update(
+            given.update(
                 str(row[0])
                 for row in self.conn.execute(
-                    "SELECT encrypted_id FROM contacts WHERE account_id = ? AND encrypted_id IN "
-                    f"({','.join('?' * len(chunk))})",
+                    "SELECT encrypted_id FROM contacts WHERE account_id = ? AND encrypted_given = 1 "
+                    f"AND encrypted_id IN ({','.join('?' * len(chunk))})",
                     (self.account_id, *chunk),
                 )
             )
-        return taken
+        return given
+
+    def _is_given(self, contact: StoredContact) -> int:
+        """1 when the contact's encryptedId is not the one made of its row (the column)."""
+        return int(contact.encrypted_id != encode(self.account_id, contact.id))
 
     def insert_all(self, contacts: list[tuple[StoredContact, str | None]]) -> None:
         """Write new contacts whole, each with its id, ID values and e-mail key (a fixture's or a
@@ -223,6 +248,7 @@ class SqliteContacts:
             contact.created_ms,
             contact.changed_ms,
             contact.listed_ms,
+            self._is_given(contact),
         )
 
     def every(self) -> list[StoredContact]:
@@ -242,12 +268,16 @@ class SqliteContacts:
         return self._hydrate(rows)
 
     def restore(self, contact: StoredContact) -> None:
-        """Put back the identity and times a snapshot kept."""
+        """Put back the identity and times a snapshot kept (an encryptedId another contact of
+        the account holds is refused as the index of given ones refuses it)."""
+        if self.by_encrypted_id(contact.encrypted_id) not in (None, contact.id):
+            raise sqlite3.IntegrityError(f"encryptedId {contact.encrypted_id!r} is taken")
         self.conn.execute(
-            "UPDATE contacts SET encrypted_id = ?, created_ms = ?, changed_ms = ?, listed_ms = ? "
-            "WHERE id = ? AND account_id = ?",
+            "UPDATE contacts SET encrypted_id = ?, encrypted_given = ?, created_ms = ?, "
+            "changed_ms = ?, listed_ms = ? WHERE id = ? AND account_id = ?",
             (
                 contact.encrypted_id,
+                self._is_given(contact),
                 contact.created_ms,
                 contact.changed_ms,
                 contact.listed_ms,
