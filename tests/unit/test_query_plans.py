@@ -142,6 +142,7 @@ REPO_CALLS: dict[str, Callable[[sqlite3.Connection], object]] = {
     "products an order names": lambda c: SqliteProducts(c, 1).missing(["P-1", "P-2"]),
     "order by external id": lambda c: SqliteOrders(c, 1).load("O-1"),
     "contact by encrypted id": lambda c: SqliteContacts(c, 1).by_encrypted_id("abc"),
+    "contact read by external id": lambda c: SqliteContacts(c, 1).load_by_external_id("f", "v1"),
     "contact by made encrypted id": lambda c: SqliteContacts(c, 1).by_encrypted_id(encode(1, 5)),
     "encrypted ids taken": lambda c: SqliteContacts(c, 1).taken_encrypted_ids(
         [encode(1, 5), "given"]

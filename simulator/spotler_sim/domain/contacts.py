@@ -56,6 +56,7 @@ class ContactRepo(IdentityLookup, Protocol):
 
     def atomic(self) -> AbstractContextManager[None]: ...
     def load(self, contact_id: int) -> StoredContact | None: ...
+    def load_by_external_id(self, field: str, value: str) -> StoredContact | None: ...
     def insert(self, contact: StoredContact, email_key: str | None) -> None: ...
     def save(self, contact: StoredContact, email_key: str | None) -> None: ...
     def set_external_id(self, contact_id: int, field: str, value: str) -> int | None: ...
@@ -144,8 +145,7 @@ def seeded_contact(contacts: ContactIds, account: Account, raw: dict[str, Any], 
 
 
 def find(repo: ContactRepo, caller: Caller, external_id: str) -> StoredContact:
-    contact_id = repo.by_external_id(caller.id_field, external_id)
-    contact = repo.load(contact_id) if contact_id is not None else None
+    contact = repo.load_by_external_id(caller.id_field, external_id)
     if contact is None:
         raise SpotlerError.contact_not_found(caller.id_field, external_id)
     return contact
@@ -320,8 +320,8 @@ def search(
             f"MPSearchQuery {query!r} is not of the form property=value, e.g. email=jan@example.com"
         )
     if name == CALLER_ID or name == caller.id_field:
-        hit = repo.by_external_id(caller.id_field, value)
-        found = [c for c in ([repo.load(hit)] if hit is not None else []) if c is not None]
+        hit = repo.load_by_external_id(caller.id_field, value)
+        found = [hit] if hit is not None else []
         rows = found[page.after : page.after + page.fetch]
     elif name == "email":
         ids = repo.by_email(value.lower())[page.after : page.after + page.fetch]

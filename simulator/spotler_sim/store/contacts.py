@@ -13,6 +13,7 @@ from spotler_sim.domain.timewindows import Window
 from spotler_sim.store.encrypted_ids import decode, encode, made
 
 _COLUMNS = "id, encrypted_id, created_ms, changed_ms, listed_ms, properties, channels, test_group, anonymized"
+_JOINED = ", ".join(f"c.{column.strip()}" for column in _COLUMNS.split(","))
 
 
 _canonical_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sort_keys=True)
@@ -159,6 +160,17 @@ class SqliteContacts:
             ):
                 by_id[cid].ids[field] = value
         return contacts
+
+    def load_by_external_id(self, field: str, value: str) -> StoredContact | None:
+        """The contact holding ``value`` in ``field``, read with it (one statement: the lookup
+        and the read of the row were two)."""
+        rows = self.conn.execute(
+            f"SELECT {_JOINED} FROM contact_ids AS i JOIN contacts AS c ON c.id = i.contact_id "
+            "WHERE i.account_id = ? AND i.field = ? AND i.value = ? AND c.account_id = ?",
+            (self.account_id, field, value, self.account_id),
+        ).fetchall()
+        found = self._hydrate(rows)
+        return found[0] if found else None
 
     def load(self, contact_id: int) -> StoredContact | None:
         rows = self.conn.execute(
