@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -184,17 +184,22 @@ class SqliteContacts:
         """Write a new contact whole, giving it its id and encryptedId (one INSERT: inserting
         an empty row and updating it put each contact into the indexes twice)."""
         contact.id = self.first_free_id()
-        contact.encrypted_id = self._free_encrypted_id(contact.id)
+        contact.encrypted_id = self.free_encrypted_id(contact.id)
         self.conn.execute(_INSERT, self._row(contact, email_key))
 
-    def _free_encrypted_id(self, row: int) -> str:
-        """The first encryptedId ``made()`` for a new row that no contact of the account holds
-        (the first one only a given one can be: no row holds it as made, its row is new)."""
+    def free_encrypted_id(self, row: int, also_taken: Container[str] = ()) -> str:
+        """The first encryptedId ``made()`` for a new row that no contact of the account holds,
+        nor ``also_taken`` (what a load has given before writing it). The first one only a given
+        one can be: no row holds it as made, its row is new."""
         candidates = made(self.account_id, row)
         first = next(candidates)
-        if not self._given([first]):
+        if first not in also_taken and not self._given([first]):
             return first
-        return next(value for value in candidates if not self.taken_encrypted_ids([value]))
+        return next(
+            value
+            for value in candidates
+            if value not in also_taken and not self.taken_encrypted_ids([value])
+        )
 
     def first_free_id(self) -> int:
         """The id SQLite would give the next contact: one past the largest of any account."""
