@@ -60,7 +60,7 @@ def record(
                 values = journal.prepare(_entry(call, response, dropped), limit)
         # Each statement of the entry is whole or undone on its own (the insert first, then the
         # prunes, which the next call catches up on): one that fails leaves the handler's work.
-        journal.append(conn, values, limit, sim_ms=_simulated_ms(state, held))
+        journal.append(conn, values, limit, _simulated_ms(state, held))
         held.commit()
     except Exception:  # the journal must never break an answer
         log.exception("could not record %s %s in the journal", request.method, request.path)

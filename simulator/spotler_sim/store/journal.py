@@ -47,18 +47,13 @@ def prepare(entry: dict[str, Any], limit: JournalLimit) -> list[Any]:
 
 def record(conn: sqlite3.Connection, entry: dict[str, Any], limit: JournalLimit) -> int:
     """Journal one call, then prune the oldest calls beyond the limit (never this one)."""
-    return append(conn, prepare(entry, limit), limit)
+    return append(conn, prepare(entry, limit), limit, entry["sim_ms"])
 
 
-def append(
-    conn: sqlite3.Connection, values: list[Any], limit: JournalLimit, *, sim_ms: int | None = None
-) -> int:
-    """Journal one call ``prepare()`` made (at ``sim_ms`` when given: the simulated time is
-    read in the write transaction), then prune the oldest calls beyond the limit (never this
-    one)."""
-    if sim_ms is not None:
-        values = [*values]
-        values[_SIM_MS] = sim_ms
+def append(conn: sqlite3.Connection, values: list[Any], limit: JournalLimit, sim_ms: int) -> int:
+    """Journal one call ``prepare()`` made, at ``sim_ms`` (a call reads the simulated time in
+    its write transaction), then prune the oldest calls beyond the limit (never this one)."""
+    values[_SIM_MS] = sim_ms
     new_id, upto, before = conn.execute(_INSERT, values).fetchone()
     # Ids are given in order and only the oldest are removed: the newest ``rows`` calls are
     # those with ids above new_id - rows (none below 1: nothing to remove before the cap fills).
