@@ -160,7 +160,7 @@ def create_app(config: Config, state: State | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    state = state or State(Database(config.db_path))
+    state = state or State(Database(config.db_path, durable=config.durable))
     state.sweep_leftovers()
     app.extensions["spotler"] = http_context.build_services(config, state)
 

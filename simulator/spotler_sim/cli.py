@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _option(
         serve,
+        "--durable",
+        "sync the --db file to the disk at every checkpoint, so that its state also survives a "
+        "crash of the machine (slower; a crash of the simulator alone loses nothing either way)",
+        action="store_true",
+    )
+    _option(
+        serve,
         "--log-level",
         "debug also logs every request and the server's base string of refused signatures",
         default="info",
@@ -279,6 +286,7 @@ def serve_command(args: argparse.Namespace) -> int:
         admin_token=args.admin_token,
         allowed_hosts=tuple(args.allowed_host),
         journal_limit=args.journal_max,
+        durable=args.durable,
         tls_cert=str(files.cert) if files else None,
         tls_key=str(files.key) if files else None,
     )
@@ -286,7 +294,7 @@ def serve_command(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the readiness probe of --detach
     serving_here = True  # False in the process that detached: the server's files are its child's
     try:
-        state = State(Database(db_path))
+        state = State(Database(db_path, durable=config.durable))
         if config.fixture_path and not state.has_accounts():
             load_fixture_file(state, config.fixture_path)
         if scenario is not None:

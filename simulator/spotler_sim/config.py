@@ -42,6 +42,9 @@ class Config:
     max_admin_body_bytes: int = 64 * 1024 * 1024
     # How many calls and bytes the request journal keeps (``serve --journal-max``).
     journal_limit: JournalLimit = field(default_factory=JournalLimit)
+    # Sync the state file to the disk at every checkpoint (``serve --durable``): it then also
+    # survives a crash of the machine, at some speed (store/database.py).
+    durable: bool = False
     log_level: str = "info"
     # With a token the admin API and dashboard answer anyone who sends it, and nobody else;
     # without one they answer loopback only.

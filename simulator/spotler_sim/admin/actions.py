@@ -41,13 +41,15 @@ Document = dict[str, Any]
 def health(config: Config, state: State) -> Document:
     """Whether the simulator is ready (the database answers too), and what it serves."""
     with state.db.read() as conn:
-        conn.execute("SELECT 1").fetchone()
+        # as this worker's connection was opened: what it does, not what it was told
+        (synchronous,) = conn.execute("PRAGMA synchronous").fetchone()
     return {
         "ready": True,
         "version": __version__,
         "url": config.root_url,
         "workers": config.workers,
         "database": config.db_path,
+        "durable": synchronous != 0,  # NORMAL (1) or stricter syncs at checkpoints; OFF is 0
         "uptimeSeconds": round(time.time() - config.started_at, 1),
     }
 

@@ -10,6 +10,14 @@ before them commits. Left to SQLite, a waiting writer polls the lock with sleeps
 100 ms: at 16 threads in two workers most of a call's time went to those sleeps while the
 lock stood free. ``busy_timeout`` still covers writers that do not queue (another program on the
 file, SQLite's backup API).
+
+A commit hands its pages to the operating system and goes on (``synchronous=OFF``): whatever
+happens to the simulator's processes (a killed worker, a crash, Ctrl-C), what they committed is
+in the file. Only a crash of the machine itself can lose the last commits, or leave a file to
+build again from its fixture; ``durable`` (``serve --durable``) syncs to the disk at every
+checkpoint as well, as SQLite's ``synchronous=NORMAL`` does. Every call writes (its nonce and
+its journal entry), and those syncs held the write turn 1 to 4 ms at every checkpoint, the other
+workers waiting on it: a commit cost 40 us of CPU without them against 50 to 65 us with them.
 """
 
 from __future__ import annotations
@@ -179,9 +187,10 @@ class WriterQueue:
 
 
 class Database:
-    def __init__(self, path: str, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: str, busy_timeout_ms: int = 10_000, *, durable: bool = False) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
+        self.durable = durable  # sync to the disk at checkpoints (see the module's notes)
         self._local = threading.local()
         self.writers = WriterQueue(path)
         conn = self.connection()
@@ -218,7 +227,7 @@ class Database:
             )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={'NORMAL' if self.durable else 'OFF'}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             self._local.conn = conn
