@@ -24,6 +24,7 @@ from spotler_sim.domain.campaigns import (
 )
 from spotler_sim.domain.contacts import StoredContact
 from spotler_sim.domain.forms import Form, FormField, FormResult, ResultFilter
+from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.domain.mailings import Interaction, Link, TrendReport
 from spotler_sim.domain.mailings import Mailing as Content
 from spotler_sim.domain.model import Caller
@@ -32,7 +33,7 @@ from spotler_sim.domain.reports import Span
 from spotler_sim.domain.templists import TemporaryList
 from spotler_sim.fixtures.load import load_fixture
 from spotler_sim.state import State
-from spotler_sim.store import Database
+from spotler_sim.store import Database, journal
 from spotler_sim.store.accounts import caller_for_key, use_nonce
 from spotler_sim.store.audiences import SqliteAudiences
 from spotler_sim.store.campaigns import SqliteCampaigns
@@ -496,3 +497,39 @@ def test_write_costs_the_same_in_a_large_account(tmp_path: Path, name: str) -> N
     small = _steps(_write_account(tmp_path / "small.db", 30), WRITE_CALLS[name])
     large = _steps(_write_account(tmp_path / "large.db", 3_000), WRITE_CALLS[name])
     assert large <= small * 1.2, (small, large)
+
+
+def _journal_statements(conn: sqlite3.Connection, filters: dict[str, object]) -> list[str]:
+    """The SELECTs a journal page and its count run with ``filters`` (values inlined)."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    journal.entries(conn, filters, 0, 50)
+    journal.count(conn, filters)
+    conn.set_trace_callback(None)
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+@pytest.mark.parametrize("status", [404, "503"])  # the admin API's integer, the dashboard's text
+def test_journal_filter_on_a_refused_status_reads_the_refused_calls_only(
+    tmp_path: Path, status: int | str
+) -> None:
+    db = Database(str(tmp_path / "plan.db"))
+    with db.write() as conn:
+        for n in range(40):
+            values = journal.prepare(
+                {"wall_ms": n, "method": "GET", "path": "/contact/1", "query": "",
+                 "status": 404 if n % 10 == 0 else 200, "duration_ms": 1.0,
+                 "request_headers": "{}", "request_body": "", "response_body": ""},
+                JournalLimit(),
+            )  # fmt: skip
+            journal.append(conn, values, JournalLimit(), n)
+        queries = _journal_statements(conn, {"status": status})
+        assert len(queries) == 2, queries
+        for sql in queries:
+            plan = _plan(conn, sql)
+            assert "journal_refused" in plan, plan
+            _assert_indexed(plan)
+        assert journal.count(conn, {"status": status}) == (4 if int(status) == 404 else 0)
+        assert journal.count(conn, {"status": 200}) == 36  # read newest first, without it
+        for sql in _journal_statements(conn, {"status": 200}):
+            assert "USE TEMP B-TREE" not in _plan(conn, sql)

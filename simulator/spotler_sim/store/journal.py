@@ -93,6 +93,10 @@ CONDITIONS = {
 }
 
 
+# The condition of the index of refused calls (journal_refused in schema.sql), word for word.
+REFUSED = "status >= 400"
+
+
 def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     values: list[Any] = []
@@ -100,6 +104,9 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
         if filters.get(name) is not None:
             clauses.append(condition)
             values.append(filters[name])
+    status = filters.get("status")
+    if status is not None and int(status) >= 400:
+        clauses.append(REFUSED)  # SQLite uses the partial index when its condition is repeated
     fault = filters.get("fault")
     if fault == "any":
         clauses.append("fault_id IS NOT NULL")

@@ -173,7 +173,13 @@ CREATE TABLE IF NOT EXISTS journal (
 -- unknown Key, no such operation) adds nothing to it. (Earlier versions indexed every call.)
 DROP INDEX IF EXISTS journal_account;
 CREATE INDEX IF NOT EXISTS journal_of_account ON journal (account, id) WHERE account IS NOT NULL;
-CREATE INDEX IF NOT EXISTS journal_status ON journal (status, id);
+-- Only the refused calls (a 4xx or 5xx status): a call answered 2xx or 3xx, nearly every call,
+-- adds nothing to it (one page less to write per call). A filter on a refused status reads it
+-- (store/journal.py repeats its condition, as SQLite needs to use it); a filter on any other
+-- status reads the newest calls first, which are nearly all such calls. (Earlier versions
+-- indexed every call's status.)
+DROP INDEX IF EXISTS journal_status;
+CREATE INDEX IF NOT EXISTS journal_refused ON journal (status, id) WHERE status >= 400;
 -- Only the calls a fault rule fired on: the usual call adds nothing to it. (Earlier versions
 -- indexed every call.)
 DROP INDEX IF EXISTS journal_fault;
