@@ -13,9 +13,9 @@ string, one nonce each, fresh timestamps) that bench/pool.lua walks without repe
 that met any 401 or ran out of pool is marked invalid. What counts is the ratio to Flask hello
 in the same run (the machine is shared). A shared machine's pace drifts by 10-20 % within a
 minute, so Flask hello and the simulator's cases run in BENCH_ROUNDS rounds (default 3), back to
-back, and each case's ratio is the median of its rounds' ratios (the table also lists each
-round's). BENCH_DURATION (seconds, default 8) and BENCH_CONNECTIONS (default 32) change the
-load. Each row also gives the CPU time the server's
+back, and each case's row is its median round by the ratio to that round's Flask hello (the
+table also lists each round's ratio). BENCH_DURATION (seconds, default 8) and
+BENCH_CONNECTIONS (default 32) change the load. Each row also gives the CPU time the server's
 processes (all workers and their parent) spent per answered call while wrk ran: where the
 request rate says how fast, that column says where the machine's time went.
 """
@@ -25,14 +25,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -48,6 +48,7 @@ DURATION = int(os.environ.get("BENCH_DURATION", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 # Flask hello and the simulator's cases are measured this many times, back to back
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+T = TypeVar("T")
 THREADS = 2
 POOL_RATE = 4_000  # signed calls per second the pool allows for, well above what one gets
 KEY, SECRET = "demo-webshop", "demo-webshop-secret"
@@ -285,10 +286,10 @@ def measure(folder: Path, console: Console) -> tuple[list[Result], list[Round]]:
     return once, rounds
 
 
-def middle(results: list[Result]) -> Result:
-    """The round of median rate (the lower one of an even count): its p99 and CPU go with it."""
-    ordered = sorted(results, key=lambda r: r.rate)
-    return ordered[(len(ordered) - 1) // 2]
+def middle(items: list[T], key: Callable[[T], float]) -> T:
+    """The median item by ``key`` (the lower one of an even count): one measured round, so
+    the row it makes shows numbers that belong together."""
+    return sorted(items, key=key)[(len(items) - 1) // 2]
 
 
 def uptime() -> str:
@@ -300,15 +301,14 @@ def main() -> None:
     before = uptime()
     with tempfile.TemporaryDirectory() as folder:
         once, rounds = measure(Path(folder), console)
-    hello_rate = statistics.median(r.hello.rate for r in rounds)
+    hello = middle([r.hello for r in rounds], key=lambda h: h.rate)
     table = Table(
         title=f"throughput: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s, {ROUNDS} rounds in one "
         f"run (load before: {before.split('load average: ')[-1]}, after: "
         f"{uptime().split('load average: ')[-1]})",
         caption="Flask hello and the simulator's cases run in each round, back to back; a case's "
-        "ratio is the median of its rounds' ratios to that round's Flask hello, its req/s, p99 "
-        "and CPU those of its median round. The other baselines ran once, against the median "
-        "Flask hello.",
+        "row is its median round by the ratio to that round's Flask hello. The other baselines "
+        "ran once, against the median Flask hello.",
     )
     for column in ("case", "req/s", "p99 ms", "x Flask hello", "server CPU ms/call", "notes"):
         table.add_column(column, justify="left" if column in ("case", "notes") else "right")
@@ -323,14 +323,14 @@ def main() -> None:
             "; ".join(part for part in (note, result.note) if part),
         )
 
-    hellos = [r.hello for r in rounds]
-    row(middle(hellos), 1.0, "rounds: " + ", ".join(f"{h.rate:,.0f}" for h in hellos) + " req/s")
+    rates = ", ".join(f"{r.hello.rate:,.0f}" for r in rounds)
+    row(hello, 1.0, f"rounds: {rates} req/s")
     for result in once:
-        row(result, result.rate / hello_rate, "")
+        row(result, result.rate / hello.rate, "")
     for case in range(len(rounds[0].cases)):
-        ratios = [r.ratio(case) for r in rounds]
-        note = "rounds: " + ", ".join(f"{x:.2f}x" for x in ratios)
-        row(middle([r.cases[case] for r in rounds]), statistics.median(ratios), note)
+        note = "rounds: " + ", ".join(f"{r.ratio(case):.2f}x" for r in rounds)
+        mid = middle(rounds, key=lambda r: r.ratio(case))
+        row(mid.cases[case], mid.ratio(case), note)
     console.print(table)
     invalid = [c for r in rounds for c in r.cases if c.signed and (c.unauthorized or c.reused)]
     if invalid:
