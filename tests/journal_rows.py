@@ -1,4 +1,5 @@
-"""Journal rows for the verdict rules' tests, built the way the store hands them to the rules."""
+"""Journal rows for tests: as a call writes them into the store (``stored``), and as the store
+hands them to the verdict rules (``call``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,15 @@ from spotler_sim.domain.verdicts import Entry
 T0 = 1_790_000_000_000.0  # a wall-clock instant, ms
 INSERT = ("POST", "/contact", "insertContact")
 ids = itertools.count(1)
+
+
+def stored(n: int, *, status: int | None = 200, body: str = "", query: str = "") -> dict[str, Any]:
+    """The entry of call ``n`` as ``store.journal.record`` takes it (wall and simulated time n)."""
+    return {
+        "wall_ms": n, "sim_ms": n, "method": "GET", "path": f"/contact/{n}", "query": query,
+        "status": status, "duration_ms": 1.0, "request_headers": "{}", "request_body": body,
+        "response_body": "",
+    }  # fmt: skip
 
 
 def call(

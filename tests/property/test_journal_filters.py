@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from spotler_sim.domain.journal import JournalLimit
 from spotler_sim.store import Database, journal
+from tests.journal_rows import stored
 
 STATUSES = st.sampled_from([200, 204, 302, 399, 400, 401, 404, 429, 500, 503])
 
@@ -24,14 +25,7 @@ def test_a_status_filter_finds_exactly_the_calls_answered_with_it(
     db = Database(":memory:")
     limit = JournalLimit()
     with db.write() as conn:
-        ids = []
-        for n, status in enumerate(answered):
-            entry = {
-                "wall_ms": n, "method": "GET", "path": "/contact/1", "query": "",
-                "status": status, "duration_ms": 1.0, "request_headers": "{}",
-                "request_body": "", "response_body": "",
-            }  # fmt: skip
-            ids.append(journal.append(conn, journal.prepare(entry, limit), limit, n))
+        ids = [journal.record(conn, stored(n, status=s), limit) for n, s in enumerate(answered)]
     filters = {"status": str(wanted) if as_text else wanted}
     expected = [
         i for i, status in reversed(list(zip(ids, answered, strict=True))) if status == wanted

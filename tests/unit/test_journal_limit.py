@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -14,13 +13,7 @@ from hypothesis import strategies as st
 
 from spotler_sim.domain.journal import CLIPPED, JournalLimit
 from spotler_sim.store import Database, journal
-
-
-def entry(n: int, body: str = "", query: str = "") -> dict[str, Any]:
-    return {
-        "wall_ms": n, "sim_ms": n, "method": "GET", "path": f"/contact/{n}", "query": query,
-        "duration_ms": 1.0, "request_headers": "{}", "request_body": body, "response_body": "",
-    }  # fmt: skip
+from tests.journal_rows import stored
 
 
 @pytest.fixture
@@ -38,14 +31,14 @@ def kept(conn: sqlite3.Connection) -> list[int]:
 def test_the_oldest_calls_beyond_the_row_cap_are_pruned(conn: sqlite3.Connection) -> None:
     limit = JournalLimit(rows=5)
     for n in range(12):
-        journal.record(conn, entry(n), limit)
+        journal.record(conn, stored(n), limit)
     assert kept(conn) == [7, 8, 9, 10, 11]
 
 
 def test_the_oldest_calls_beyond_the_byte_cap_are_pruned(conn: sqlite3.Connection) -> None:
     limit = JournalLimit(bytes=2400, clip=100)
     for n in range(40):
-        journal.record(conn, entry(n, body="x" * 90), limit)
+        journal.record(conn, stored(n, body="x" * 90), limit)
     sizes = conn.execute("SELECT count(*), sum(size) FROM journal").fetchone()
     assert sizes[1] <= 2400 and sizes[0] < 40
     assert kept(conn) == list(range(40 - sizes[0], 40))  # the newest, in order
@@ -53,7 +46,7 @@ def test_the_oldest_calls_beyond_the_byte_cap_are_pruned(conn: sqlite3.Connectio
 
 def test_queries_and_bodies_are_clipped_alike(conn: sqlite3.Connection) -> None:
     limit = JournalLimit(bytes=10_000, clip=100)
-    journal.record(conn, entry(1, body="b" * 500, query="q=" + "a" * 500), limit)
+    journal.record(conn, stored(1, body="b" * 500, query="q=" + "a" * 500), limit)
     [row] = journal.entries(conn, {}, 0, 10)
     assert row["query"] == ("q=" + "a" * 500)[:100] + CLIPPED
     assert row["request_body"] == "b" * 100 + CLIPPED
@@ -63,7 +56,7 @@ def test_queries_and_bodies_are_clipped_alike(conn: sqlite3.Connection) -> None:
 def test_clearing_the_journal_frees_its_bytes(conn: sqlite3.Connection) -> None:
     limit = JournalLimit()
     for n in range(3):
-        journal.record(conn, entry(n, body="x" * 50), limit)
+        journal.record(conn, stored(n, body="x" * 50), limit)
     journal.clear(conn)
     assert journal.size(conn) == 0
 
@@ -82,7 +75,7 @@ def test_the_journal_keeps_the_newest_calls_within_both_caps(
     db = Database(":memory:")
     with db.write() as connection:
         for n, length in enumerate(bodies):
-            journal.record(connection, entry(n, body="é" * length), limit)
+            journal.record(connection, stored(n, body="é" * length), limit)
             count, total = connection.execute("SELECT count(*), sum(size) FROM journal").fetchone()
             assert count <= rows and total <= limit.bytes
             # the newest call is always kept, and what is kept is the newest ones, in order
@@ -135,7 +128,7 @@ def test_a_file_that_kept_the_bytes_by_triggers_opens_and_counts_its_new_calls(
     db = Database(path)
     with db.write() as connection:
         for n in range(5):
-            journal.record(connection, entry(n, body="x" * 50), JournalLimit(rows=3))
+            journal.record(connection, stored(n, body="x" * 50), JournalLimit(rows=3))
         (total,) = connection.execute("SELECT sum(size) FROM journal").fetchone()
         assert journal.size(connection) == total and kept(connection) == [2, 3, 4]
     db.close()

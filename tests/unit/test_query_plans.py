@@ -44,6 +44,7 @@ from spotler_sim.store.mailings import SqliteMailings
 from spotler_sim.store.orders import SqliteOrders
 from spotler_sim.store.products import SqliteProducts
 from spotler_sim.store.templists import SqliteTemporaryLists
+from tests.journal_rows import stored
 from tests.property.harness import VmSteps, account_document, bulk_contacts
 
 QUERIES = {
@@ -516,13 +517,7 @@ def test_journal_filter_on_a_refused_status_reads_the_refused_calls_only(
     db = Database(str(tmp_path / "plan.db"))
     with db.write() as conn:
         for n in range(40):
-            values = journal.prepare(
-                {"wall_ms": n, "method": "GET", "path": "/contact/1", "query": "",
-                 "status": 404 if n % 10 == 0 else 200, "duration_ms": 1.0,
-                 "request_headers": "{}", "request_body": "", "response_body": ""},
-                JournalLimit(),
-            )  # fmt: skip
-            journal.append(conn, values, JournalLimit(), n)
+            journal.record(conn, stored(n, status=404 if n % 10 == 0 else 200), JournalLimit())
         queries = _journal_statements(conn, {"status": status})
         assert len(queries) == 2, queries
         for sql in queries:
